@@ -1,0 +1,67 @@
+"""Episodes in memory: the one layout datasets, learners and metrics share.
+
+Steps of all episodes are stored back to back; `starts` holds each episode's first step and one
+past the end, so episode i is steps starts[i]:starts[i + 1]. Observation t is what the agent saw
+before action t (the final observation after the last action is in `final_obs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    world: str
+    params: dict[str, object]
+    alphabet: str
+    event_names: tuple[str, ...]
+    n_actions: int
+    obs: np.ndarray  # uint8 [T, H, W]
+    actions: np.ndarray  # int64 [T]
+    rewards: np.ndarray  # float32 [T]
+    performance: np.ndarray  # float32 [T] hidden performance increments
+    events: np.ndarray  # int16 [T, E]
+    terminated: np.ndarray  # bool [T] (True only on an episode's last step, if it terminated)
+    truncated: np.ndarray  # bool [T]
+    timesteps: np.ndarray  # int32 [T] step index within the episode
+    states: np.ndarray  # int64 [T] compiled state index (-1 where the world is not compiled)
+    starts: np.ndarray  # int64 [n_episodes + 1]
+    final_obs: np.ndarray  # uint8 [n_episodes, H, W]
+    final_states: np.ndarray  # int64 [n_episodes]
+    episode_policy: np.ndarray  # int16 [n_episodes] index into policy_names
+    policy_names: tuple[str, ...]
+    episode_seed: np.ndarray  # int64 [n_episodes] the seed of the batch that made the episode
+    meta: dict[str, object] = field(default_factory=dict)  # recipe, versions, ...
+
+    @property
+    def n_episodes(self) -> int:
+        return len(self.starts) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+    def episode_ids(self) -> np.ndarray:
+        """The episode each step belongs to, int64 [T]."""
+        return np.repeat(np.arange(self.n_episodes), self.lengths)
+
+    def returns(self) -> np.ndarray:
+        return np.add.reduceat(self.rewards.astype(np.float64), self.starts[:-1])
+
+    def performances(self) -> np.ndarray:
+        return np.add.reduceat(self.performance.astype(np.float64), self.starts[:-1])
+
+    def event_totals(self) -> np.ndarray:
+        """Event counts per episode, int64 [n_episodes, E]."""
+        return np.add.reduceat(self.events.astype(np.int64), self.starts[:-1], axis=0)
+
+    def returns_to_go(self) -> np.ndarray:
+        """R_t = sum of rewards from step t to the episode's end, float64 [T]."""
+        r = self.rewards.astype(np.float64)
+        rtg = np.empty_like(r)
+        for a, b in zip(self.starts[:-1], self.starts[1:], strict=True):
+            rtg[a:b] = np.cumsum(r[a:b][::-1])[::-1]
+        return rtg
