@@ -1,0 +1,37 @@
+# simulacra: the README's commands. `make setup run` runs the quick study; `make setup test` the tests.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test test-all lint bench
+
+setup: $(BIN)/simulacra
+	@# Debian's Chromium serves the report's browser test; skipped where apt is unavailable.
+	@command -v chromium >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+		&& (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "note: chromium not installed; the browser test of the report will be skipped")
+
+$(BIN)/simulacra: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+run:
+	$(BIN)/simulacra run
+
+test:
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest
+
+# The slow tests (full training runs, Ray cluster) that the default run leaves out.
+test-all:
+	$(BIN)/pytest -m "expensive or not expensive"
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+
+bench:
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/worlds_throughput.py
+	$(BIN)/python benchmarks/dt_training.py
+	$(BIN)/python benchmarks/dt_rollouts.py
