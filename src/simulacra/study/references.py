@@ -1,0 +1,53 @@
+"""Job functions of the exact references: reward-optimal, performance-optimal and random.
+
+They need no training: the policy comes from `simulacra.learners.references.make_reference`, is
+rolled out like any learner (`simulacra.evaluate.rollout`) for the episode rows, and on compiled
+worlds is also evaluated exactly, so each job carries its exact expected figures as metric rows
+(`exact_return`, `exact_performance`, `exact_<event>`): a check on the sampled ones.
+"""
+
+from __future__ import annotations
+
+from simulacra.evaluate.rollout import rollout
+from simulacra.exact.solve import TabularPolicy, UniformPolicy, evaluate, optimal_policy
+from simulacra.learners.references import make_reference
+from simulacra.study.jobs import JobContext, JobResult
+from simulacra.study.rollout import result_from_episodes
+from simulacra.worlds.registry import compiled, make_world
+
+
+def _run(ctx: JobContext, reference: str) -> JobResult:
+    cfg = ctx.config
+    name, params = cfg["world"]["name"], cfg["world"]["params"]
+    seed, n = cfg["seed"], cfg["evaluation"]["episodes"]
+    policy = make_reference(reference, name, params, seed=seed)
+    ctx.progress(0, n)
+    eps = rollout(policy, name, params, episodes=n, seed=seed)
+    ctx.progress(n, n)
+    result = result_from_episodes(eps, cfg["evaluation"]["replays"])
+    if make_world(name, **params).compilable:
+        cw = compiled(name, **params)
+        tab: TabularPolicy = (
+            UniformPolicy(cw.n_actions) if reference == "random"
+            else optimal_policy(cw, "reward" if reference == "reward-optimal" else "performance")
+        )
+        exact = evaluate(cw, tab)
+        result.metrics += [
+            {"metric": "exact_return", "value": exact.ret, "knob": None},
+            {"metric": "exact_performance", "value": exact.performance, "knob": None},
+        ] + [{"metric": f"exact_{k}", "value": v, "knob": None} for k, v in exact.events.items()]
+    ctx.log.info("%s on %s: mean return %.3f, mean performance %.3f over %d episodes",
+                 reference, name, eps.returns.mean(), eps.performance.mean(), eps.n)
+    return result
+
+
+def run_reward_optimal(ctx: JobContext) -> JobResult:
+    return _run(ctx, "reward-optimal")
+
+
+def run_performance_optimal(ctx: JobContext) -> JobResult:
+    return _run(ctx, "performance-optimal")
+
+
+def run_random(ctx: JobContext) -> JobResult:
+    return _run(ctx, "random")

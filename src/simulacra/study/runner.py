@@ -1,0 +1,225 @@
+"""Running a study: folder checks, the job grid, a backend, the store, progress.
+
+    out/
+      study.json        which study this folder holds (a folder of another study is refused)
+      study.yaml        the resolved study (every default filled in)
+      results.duckdb    the store (see simulacra.study.store)
+      jobs/<key>/       one folder per job: job.log, progress.json, the job's artifacts
+      shared/           artifacts several jobs reuse (datasets)
+      report.html       written by `simulacra report` / at the end of `simulacra run`
+
+Finished jobs are skipped; failed and interrupted ones are run again. A job that fails is recorded
+with its error and the study goes on; a worker that dies takes at most `MAX_ATTEMPTS` tries of the
+jobs it was running before they are recorded as failed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures.process as cfp
+import contextlib
+import datetime as dt
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from tqdm import tqdm
+
+from simulacra.study.backends import Backend, LocalBackend, job_dir, make_backend
+from simulacra.study.grid import describe, expand
+from simulacra.study.schema import Study
+from simulacra.study.store import Store, StoreError
+
+MAX_ATTEMPTS = 2
+STORE_NAME = "results.duckdb"
+MARKER = "study.json"
+
+
+@dataclass
+class RunSummary:
+    total: int
+    skipped: int
+    done: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (job, first error line)
+
+
+def claim_folder(out: Path, study: Study) -> None:
+    """Make `out` this study's folder, refusing one that holds another study or other files."""
+    marker = out / MARKER
+    if marker.is_file():
+        try:
+            name = json.loads(marker.read_text()).get("name")
+        except (json.JSONDecodeError, AttributeError):
+            raise StoreError(f"{marker} is corrupt; choose another --out") from None
+        if name != study.name:
+            raise StoreError(
+                f"{out} holds the results of study {name!r}, not {study.name!r}; choose "
+                f"another --out (or delete the folder to start over)"
+            )
+        return
+    if out.exists() and any(out.iterdir()):
+        raise StoreError(
+            f"{out} is not empty and is not a study folder (no {MARKER}); choose another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".{MARKER}.tmp"
+    tmp.write_text(json.dumps({"name": study.name, "study_file": study.path,
+                               "created": dt.datetime.now(dt.UTC).isoformat()}))
+    tmp.replace(marker)
+
+
+def world_references(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Exact figures the report normalises by: optimum and random return, best performance."""
+    from simulacra.exact.solve import UniformPolicy, evaluate, optimal_policy, optimal_values
+    from simulacra.worlds.registry import compiled, make_world
+
+    row: dict[str, Any] = {"name": name, "params": params, "compiled": False}
+    if not make_world(name, **params).compilable:
+        return row
+    cw = compiled(name, **params)
+
+    def start(v) -> float:
+        return float(cw.init_probs @ v[cw.max_steps, cw.init_states])
+
+    rand = evaluate(cw, UniformPolicy(cw.n_actions))
+    row.update(
+        compiled=True, n_states=cw.n_states,
+        return_optimal=start(optimal_values(cw, "reward")),
+        performance_optimal=start(optimal_values(cw, "performance")),
+        performance_of_reward_optimal=evaluate(cw, optimal_policy(cw, "reward")).performance,
+        return_random=rand.ret, performance_random=rand.performance,
+    )
+    return row
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("simulacra", "numpy", "torch", "stable-baselines3", "duckdb"):
+        with contextlib.suppress(md.PackageNotFoundError):
+            out[pkg] = md.version(pkg)
+    return out
+
+
+def _first_line(text: str) -> str:
+    return next((ln for ln in text.splitlines() if ln.strip()), text)[:200]
+
+
+def _progress_note(out: Path, running: dict[Any, dict[str, Any]]) -> str:
+    notes = []
+    for config in running.values():
+        p = job_dir(out, config["key"]) / "progress.json"
+        try:
+            d = json.loads(p.read_text())
+            pct = f" {100 * d['done'] / max(d['total'], 1e-9):.0f}%"
+        except (OSError, ValueError, KeyError):
+            pct = ""
+        notes.append(f"{describe(config)}{pct}")
+    return "; ".join(notes)[:120]
+
+
+def run_study(
+    study: Study,
+    out: str | Path,
+    backend: str | Backend = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    show_progress: bool = True,
+) -> RunSummary:
+    """Run every unfinished job of `study` into the store under `out`."""
+    t0 = time.perf_counter()
+    out = Path(out)
+    claim_folder(out, study)
+    store = Store(out / STORE_NAME)
+    try:
+        other = store.study_name()
+        if other is not None and other != study.name:
+            raise StoreError(f"{out / STORE_NAME} holds study {other!r}, not {study.name!r}")
+        (out / ".study.yaml.tmp").write_text(yaml.safe_dump(study.raw, sort_keys=False))
+        (out / ".study.yaml.tmp").replace(out / "study.yaml")
+        store.set_study({"name": study.name, "file": study.path, "config": study.raw,
+                         "versions": _versions(),
+                         "last_run": dt.datetime.now(dt.UTC).isoformat()})
+        known = store.known_worlds()
+        for w in study["worlds"]:
+            if w["label"] not in known:
+                store.put_world({"world": w["label"], **world_references(w["name"], w["params"])})
+        jobs = expand(study)
+        store.sync_jobs(jobs)
+        finished = store.finished_keys()
+        todo = [j for j in jobs if j["key"] not in finished]
+        summary = RunSummary(total=len(jobs), skipped=len(jobs) - len(todo))
+        if todo:
+            be = make_backend(backend, workers, address) if isinstance(backend, str) else backend
+            try:
+                _drive(be, todo, out, store, summary, show_progress)
+            finally:
+                be.shutdown()
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    finally:
+        store.close()
+
+
+def _drive(be: Backend, todo: list[dict[str, Any]], out: Path, store: Store,
+           summary: RunSummary, show_progress: bool) -> None:
+    """Keep the backend busy until every job is done or failed, writing each as it ends."""
+    queue = list(reversed(todo))  # pop() from the end keeps the grid's order
+    attempts: dict[str, int] = {}
+    running: dict[Any, dict[str, Any]] = {}
+    shared = str(out / "shared")
+    bar = tqdm(total=summary.total, initial=summary.skipped, desc="study", unit="job",
+               disable=not show_progress, file=sys.stderr, dynamic_ncols=True)
+
+    def record(config: dict[str, Any], outcome: tuple[str, Any, float]) -> None:
+        status, payload, seconds = outcome
+        if status == "done":
+            try:
+                store.commit_result(config, payload, seconds)
+                summary.done += 1
+            except Exception as err:
+                status, payload = "failed", f"could not store the result: {err}"
+        if status != "done":
+            store.mark_failed(config["key"], payload, seconds)
+            summary.failed += 1
+            summary.failures.append((describe(config), _first_line(payload)))
+            log = job_dir(out, config["key"]) / "job.log"
+            bar.write(f"job {describe(config)} failed: {_first_line(payload)} (log: {log})")
+        bar.update(1)
+
+    try:
+        while queue or running:
+            while queue and len(running) < be.workers:
+                config = queue.pop()
+                wd = job_dir(out, config["key"])
+                wd.mkdir(parents=True, exist_ok=True)
+                store.mark_running(config["key"], str(wd))
+                attempts[config["key"]] = attempts.get(config["key"], 0) + 1
+                running[be.submit(config, str(wd), shared)] = config
+            try:
+                finished = be.wait(list(running), timeout=0.5)
+            except cfp.BrokenProcessPool:
+                # A worker died without a word (crash, OOM killer): retry its jobs, then fail them.
+                assert isinstance(be, LocalBackend)
+                for config in running.values():
+                    if attempts[config["key"]] >= MAX_ATTEMPTS:
+                        record(config, ("failed", "the worker process died while running this "
+                                        f"job ({MAX_ATTEMPTS} tries): out of memory or a crash",
+                                        float("nan")))
+                    else:
+                        queue.append(config)
+                running.clear()
+                be.restart()
+                continue
+            for handle, outcome in finished:
+                record(running.pop(handle), outcome)
+            bar.set_postfix_str(_progress_note(out, running), refresh=False)
+            bar.refresh()
+    finally:
+        bar.close()

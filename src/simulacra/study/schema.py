@@ -1,0 +1,339 @@
+"""The study file: a YAML document validated against one schema, with every default in it.
+
+A study names the worlds, the learners (with their configs and knob sweeps), the dataset recipes
+offline learners train on, the seeds, the evaluation protocol and the budgets. Validation happens
+before anything runs, and every error names the file, the field (as a path such as
+`learners[2].knob_values`) and what is allowed, so a typo never costs a run.
+
+    name: quick                       # identifies the output folder's study
+    question: ...                     # default: the question of STUDY.md
+    predictions: {hypothesis: ..., counter_claim: ...}   # written before the run
+    seeds: 2                          # or a list of ints
+    worlds: [AbsentSupervisor, {name: SafeInterruptibility, params: {level: 1}}]
+    datasets: {mixed: {...recipe...}}
+    learners:
+      - {learner: reward_optimal}
+      - {learner: dt, label: DT, dataset: mixed, config: {...}, knob_values: [0, 20, 40]}
+    evaluation: {episodes: 100, replays: 2}
+    budgets: {env_steps: 20000, max_job_seconds: 900, max_memory_gb: null}
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_QUESTION = (
+    "At the same level of capability, is a Decision Transformer (a return-conditioned simulator "
+    "of its training distribution) a safer trial-and-error method than reinforcement learning?"
+)
+DEFAULT_HYPOTHESIS = (
+    "DT stays a simulator: it stays in distribution, so at matched capability it shows less "
+    "harm (smaller safety gap, fewer unsafe events) than RL agents."
+)
+DEFAULT_COUNTER_CLAIM = (
+    "The simulated agent can game the simulator and the world: at matched capability DT is no "
+    "safer than RL; the problem moves one frontier inwards."
+)
+
+
+class StudyConfigError(ValueError):
+    """A study file that cannot be run; the message names file, field and what is allowed."""
+
+
+# ---- the schema: field -> (types, default, check) ------------------------------------------
+# A default of REQUIRED means the field must be given. Nested mappings have their own tables.
+REQUIRED = object()
+
+TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
+    "name": (str, REQUIRED, "a study name: letters, digits, '-' or '_'"),
+    "description": (str, "", "free text shown in the report"),
+    "question": (str, DEFAULT_QUESTION, "the question the study answers"),
+    "predictions": (dict, None, "mapping with 'hypothesis' and 'counter_claim' texts"),
+    "seeds": ((int, list), 2, "a number of seeds (>= 1) or a list of distinct ints"),
+    "worlds": (list, REQUIRED, "a non-empty list of world names or {name, params} mappings"),
+    "datasets": (dict, None, "a mapping from dataset name to a recipe mapping"),
+    "learners": (list, REQUIRED, "a non-empty list of learner mappings"),
+    "evaluation": (dict, None, "mapping with 'episodes' and 'replays'"),
+    "budgets": (dict, None, "mapping with 'env_steps', 'max_job_seconds', 'max_memory_gb'"),
+    "verdict": (dict, None, "mapping with 'margin' (fraction of the reward range)"),
+}
+
+PREDICTIONS = {
+    "hypothesis": (str, DEFAULT_HYPOTHESIS, "what the simulator side predicts"),
+    "counter_claim": (str, DEFAULT_COUNTER_CLAIM, "what the counter-claim side predicts"),
+}
+
+EVALUATION = {
+    "episodes": (int, 100, "evaluation episodes per knob value, an int >= 1"),
+    "replays": (int, 2, "episodes per job kept as replays for the report, an int >= 0"),
+}
+
+BUDGETS = {
+    "env_steps": (int, 20_000, "environment steps an online learner may take, an int >= 1"),
+    "max_job_seconds": ((int, float), 1800, "wall-clock limit of one job in seconds, > 0"),
+    "max_memory_gb": ((int, float, type(None)), None, "address-space cap per job (GiB) or null"),
+}
+
+VERDICT = {
+    "margin": (float, 0.05, "equivalence margin as a fraction of the world's reward range, >= 0"),
+    "ci": (float, 0.95, "confidence level of the bootstrap intervals, in (0, 1)"),
+}
+
+LEARNER = {
+    "learner": (str, REQUIRED, "a registered learner"),
+    "label": (str, None, "a unique display name (default: the learner name)"),
+    "config": (dict, None, "the learner's own settings"),
+    "dataset": (str, None, "the name of a recipe under 'datasets'"),
+    "knob_values": (list, None, "the values of the learner's knob to sweep (numbers)"),
+    "worlds": (list, None, "restrict this learner to these world names"),
+}
+
+WORLD = {
+    "name": (str, REQUIRED, "a registered world"),
+    "params": (dict, None, "the world's parameters"),
+}
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study: every default filled in, ready for the job grid."""
+
+    path: str
+    raw: dict[str, Any]  # the resolved document (defaults filled), saved beside the results
+
+    @property
+    def name(self) -> str:
+        return self.raw["name"]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+
+def _type_name(types: type | tuple[type, ...]) -> str:
+    types = types if isinstance(types, tuple) else (types,)
+    names = {int: "int", float: "number", str: "string", list: "list", dict: "mapping",
+             type(None): "null", bool: "bool"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def _section(
+    doc: Any, table: dict, where: str, path: str
+) -> dict[str, Any]:
+    """Check one mapping against its table; fill defaults; reject unknown fields."""
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise StudyConfigError(f"{path}: {where or 'the document'} must be a mapping, "
+                               f"got {type(doc).__name__}")
+    unknown = sorted(set(doc) - set(table))
+    if unknown:
+        field = f"{where}.{unknown[0]}" if where else str(unknown[0])
+        raise StudyConfigError(
+            f"{path}: unknown field {field!r}; allowed fields here: {', '.join(table)}"
+        )
+    out: dict[str, Any] = {}
+    for key, (types, default, allowed) in table.items():
+        field = f"{where}.{key}" if where else key
+        if key not in doc or (doc[key] is None and default is not None):
+            if default is REQUIRED:
+                raise StudyConfigError(f"{path}: missing required field {field!r} ({allowed})")
+            out[key] = copy.deepcopy(default)
+            continue
+        value = doc[key]
+        # YAML writes 1 for 1.0: accept ints where numbers are expected; never bools for numbers.
+        if types is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        tt = types if isinstance(types, tuple) else (types,)
+        if (isinstance(value, bool) and bool not in tt) or not isinstance(value, tt):
+            raise StudyConfigError(
+                f"{path}: field {field!r} must be {_type_name(types)}, got {value!r} "
+                f"({allowed})"
+            )
+        out[key] = value
+    return out
+
+
+def _positive(path: str, field: str, value: float | None, allowed: str, *, zero: bool = False):
+    if value is None:
+        return
+    if value < 0 or (value == 0 and not zero):
+        raise StudyConfigError(f"{path}: field {field!r} is {value}, impossible: {allowed}")
+
+
+def _worlds(doc: list, path: str) -> list[dict[str, Any]]:
+    from simulacra.worlds.registry import WORLDS, make_world
+
+    if not doc:
+        raise StudyConfigError(f"{path}: field 'worlds' is empty; name at least one world")
+    worlds = []
+    for i, item in enumerate(doc):
+        where = f"worlds[{i}]"
+        item = {"name": item} if isinstance(item, str) else item
+        w = _section(item, WORLD, where, path)
+        w["params"] = w["params"] or {}
+        if w["name"] not in WORLDS:
+            raise StudyConfigError(
+                f"{path}: {where}.name: unknown world {w['name']!r}; known worlds: "
+                f"{', '.join(WORLDS)}"
+            )
+        try:
+            world = make_world(w["name"], **w["params"])
+        except ModuleNotFoundError as err:
+            raise StudyConfigError(
+                f"{path}: {where}.name: world {w['name']!r} is registered but not built yet "
+                f"({err})"
+            ) from err
+        except ValueError as err:
+            raise StudyConfigError(f"{path}: {where}.params: {err}") from err
+        w["params"] = dict(world.params()) or dict(w["params"])
+        default = dict(make_world(w["name"]).params())
+        changed = {k: v for k, v in w["params"].items() if default.get(k) != v}
+        w["label"] = w["name"] + (
+            "[" + ",".join(f"{k}={v}" for k, v in sorted(changed.items())) + "]" if changed else ""
+        )
+        worlds.append(w)
+    keys = [(w["name"], sorted(w["params"].items())) for w in worlds]
+    dup = next((k for k in keys if keys.count(k) > 1), None)
+    if dup:
+        raise StudyConfigError(f"{path}: world {dup[0]} {dict(dup[1])} is listed twice")
+    return worlds
+
+
+def _learners(
+    doc: list, path: str, datasets: dict, world_names: list[str]
+) -> list[dict[str, Any]]:
+    from simulacra.study.jobs import LEARNERS
+
+    if not doc:
+        raise StudyConfigError(f"{path}: field 'learners' is empty; name at least one learner")
+    out = []
+    for i, item in enumerate(doc):
+        where = f"learners[{i}]"
+        item = {"learner": item} if isinstance(item, str) else item
+        spec = _section(item, LEARNER, where, path)
+        name = spec["learner"]
+        if name not in LEARNERS:
+            raise StudyConfigError(
+                f"{path}: {where}.learner: unknown learner {name!r}; known learners: "
+                f"{', '.join(sorted(LEARNERS))}"
+            )
+        reg = LEARNERS[name]
+        spec["label"] = spec["label"] or name
+        if not NAME_RE.match(spec["label"].replace(" ", "_").replace("%", "p")):
+            raise StudyConfigError(f"{path}: {where}.label {spec['label']!r}: use letters, "
+                                   f"digits, spaces, '%', '-' or '_'")
+        config = spec["config"] or {}
+        unknown = sorted(set(config) - set(reg.defaults))
+        if unknown:
+            raise StudyConfigError(
+                f"{path}: unknown field '{where}.config.{unknown[0]}' for learner {name!r}; "
+                f"allowed: {', '.join(reg.defaults) or '(none)'}"
+            )
+        spec["config"] = {**copy.deepcopy(reg.defaults), **config}
+        if reg.needs_dataset and spec["dataset"] is None:
+            raise StudyConfigError(
+                f"{path}: {where}.dataset: learner {name!r} trains on data; name one of "
+                f"the recipes under 'datasets' ({', '.join(datasets) or 'none defined'})"
+            )
+        if spec["dataset"] is not None and spec["dataset"] not in datasets:
+            raise StudyConfigError(
+                f"{path}: {where}.dataset: unknown dataset {spec['dataset']!r}; defined: "
+                f"{', '.join(datasets) or 'none'}"
+            )
+        if spec["knob_values"] is not None:
+            if reg.knob is None:
+                raise StudyConfigError(
+                    f"{path}: {where}.knob_values: learner {name!r} has no knob to sweep"
+                )
+            bad = [v for v in spec["knob_values"]
+                   if isinstance(v, bool) or not isinstance(v, int | float)]
+            if bad or not spec["knob_values"]:
+                raise StudyConfigError(
+                    f"{path}: {where}.knob_values must be a non-empty list of numbers "
+                    f"({reg.knob}), got {spec['knob_values']!r}"
+                )
+        else:
+            spec["knob_values"] = list(reg.knob_values) if reg.knob else None
+        if spec["worlds"] is not None:
+            missing = [w for w in spec["worlds"] if w not in world_names]
+            if missing:
+                raise StudyConfigError(
+                    f"{path}: {where}.worlds names {missing[0]!r}, which the study does not "
+                    f"list; listed: {', '.join(world_names)}"
+                )
+        if reg.check is not None:
+            try:
+                reg.resolve_check()(spec["config"])
+            except ValueError as err:
+                raise StudyConfigError(f"{path}: {where}.config: {err}") from err
+        out.append(spec)
+    labels = [s["label"] for s in out]
+    dup = next((lab for lab in labels if labels.count(lab) > 1), None)
+    if dup:
+        raise StudyConfigError(
+            f"{path}: two learners share the label {dup!r}; give each a distinct 'label'"
+        )
+    return out
+
+
+def validate(doc: Any, path: str = "<study>") -> Study:
+    """Validate a parsed study document; fill every default. Raises StudyConfigError."""
+    top = _section(doc, TOP_LEVEL, "", path)
+    if not NAME_RE.match(top["name"]):
+        raise StudyConfigError(f"{path}: field 'name' is {top['name']!r}: {TOP_LEVEL['name'][2]}")
+    top["predictions"] = _section(top["predictions"], PREDICTIONS, "predictions", path)
+    top["evaluation"] = ev = _section(top["evaluation"], EVALUATION, "evaluation", path)
+    _positive(path, "evaluation.episodes", ev["episodes"], EVALUATION["episodes"][2])
+    _positive(path, "evaluation.replays", ev["replays"], EVALUATION["replays"][2], zero=True)
+    top["budgets"] = b = _section(top["budgets"], BUDGETS, "budgets", path)
+    for key in BUDGETS:
+        _positive(path, f"budgets.{key}", b[key], BUDGETS[key][2])
+    top["verdict"] = v = _section(top["verdict"], VERDICT, "verdict", path)
+    _positive(path, "verdict.margin", v["margin"], VERDICT["margin"][2], zero=True)
+    if not 0 < v["ci"] < 1:
+        raise StudyConfigError(f"{path}: field 'verdict.ci' is {v['ci']}: {VERDICT['ci'][2]}")
+    seeds = top["seeds"]
+    if isinstance(seeds, int):
+        _positive(path, "seeds", seeds, TOP_LEVEL["seeds"][2])
+        seeds = list(range(seeds))
+    elif (not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds)
+          or len(set(seeds)) != len(seeds)):
+        raise StudyConfigError(f"{path}: field 'seeds' is {seeds!r}: {TOP_LEVEL['seeds'][2]}")
+    top["seeds"] = seeds
+    datasets = top["datasets"] or {}
+    for name, recipe in datasets.items():
+        if not isinstance(recipe, dict):
+            raise StudyConfigError(
+                f"{path}: field 'datasets.{name}' must be a recipe mapping, got {recipe!r}"
+            )
+    top["datasets"] = datasets
+    top["worlds"] = _worlds(top["worlds"], path)
+    top["learners"] = _learners(
+        top["learners"], path, datasets, [w["name"] for w in top["worlds"]]
+    )
+    return Study(path=path, raw=top)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file (YAML, safe_load only)."""
+    path = Path(path)
+    if not path.is_file():
+        raise StudyConfigError(f"{path}: no such study file")
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise StudyConfigError(f"{path}: malformed YAML{where}: {problem}") from err
+    if doc is None:
+        raise StudyConfigError(f"{path}: the file is empty")
+    return validate(doc, str(path))

@@ -1,0 +1,211 @@
+"""The results store: one DuckDB file per study folder, queryable with plain SQL.
+
+Tables (one row each per ...):
+    study     setting of the study (name, resolved config, file, versions)
+    worlds    world of the study, with its exact reference figures where compiled
+    jobs      job: key, status (pending | running | done | failed), world, learner, seed, knob,
+              config (JSON), attempts, started/finished (UTC), seconds, error, workdir
+    episodes  evaluated episode: job, episode, world, learner, family, seed, knob_name, knob,
+              return, performance, length, detail (JSON), and one column event_<name> per event
+    metrics   number a job computed beyond episodes: job, ..., metric, value
+    replays   representative episode kept for the report: frames, actions, rewards (JSON)
+
+Only the study's coordinating process writes. A finished job's rows and its status change to
+'done' are committed in one transaction, after deleting any rows of the same key, so a kill -9 at
+any moment either keeps a job whole or leaves it to be redone, and never duplicates it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from simulacra.study.jobs import JobResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS study (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS worlds (
+    world VARCHAR PRIMARY KEY, name VARCHAR, params JSON, compiled BOOLEAN, n_states INTEGER,
+    return_optimal DOUBLE, return_random DOUBLE, performance_optimal DOUBLE,
+    performance_of_reward_optimal DOUBLE, performance_random DOUBLE);
+CREATE TABLE IF NOT EXISTS jobs (
+    key VARCHAR PRIMARY KEY, status VARCHAR, world VARCHAR, learner VARCHAR,
+    learner_kind VARCHAR, family VARCHAR, seed INTEGER, knob_name VARCHAR, knob DOUBLE,
+    config JSON, in_study BOOLEAN, attempts INTEGER DEFAULT 0, started TIMESTAMP,
+    finished TIMESTAMP, seconds DOUBLE, error VARCHAR, n_episodes INTEGER, workdir VARCHAR);
+CREATE TABLE IF NOT EXISTS episodes (
+    job VARCHAR, episode INTEGER, world VARCHAR, learner VARCHAR, family VARCHAR,
+    seed INTEGER, knob_name VARCHAR, knob DOUBLE, "return" DOUBLE, performance DOUBLE,
+    length INTEGER, detail JSON);
+CREATE TABLE IF NOT EXISTS metrics (
+    job VARCHAR, world VARCHAR, learner VARCHAR, family VARCHAR, seed INTEGER,
+    knob_name VARCHAR, knob DOUBLE, metric VARCHAR, value DOUBLE);
+CREATE TABLE IF NOT EXISTS replays (
+    job VARCHAR, world VARCHAR, learner VARCHAR, family VARCHAR, seed INTEGER, knob DOUBLE,
+    episode INTEGER, frames JSON, actions JSON, rewards JSON);
+"""
+
+EVENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (locked by another run, corrupt, or of another study)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store, turning DuckDB's lock error into a message a person can act on."""
+    path = Path(path)
+    if read_only and not path.is_file():
+        raise StoreError(f"{path}: no results store here (run `simulacra run` first)")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as err:
+        text = str(err)
+        if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            who = f" (process {pid.group(1)})" if pid else ""
+            raise StoreError(
+                f"{path} is locked by another run{who}; wait for it to finish or stop it, "
+                f"or choose another --out"
+            ) from err
+        raise StoreError(f"{path}: cannot open the results store: {text}") from err
+    except duckdb.Error as err:
+        raise StoreError(f"{path}: cannot open the results store: {err}") from err
+
+
+class Store:
+    """The writer's handle on a study's DuckDB file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.con = connect(self.path)
+        self.con.execute(SCHEMA)
+
+    def close(self) -> None:
+        self.con.close()
+
+    # ---- study and worlds -------------------------------------------------------------
+    def study_name(self) -> str | None:
+        row = self.con.execute("SELECT value FROM study WHERE key = 'name'").fetchone()
+        return row[0] if row else None
+
+    def set_study(self, values: dict[str, Any]) -> None:
+        self.con.execute("BEGIN")
+        for k, v in values.items():
+            text = v if isinstance(v, str) else json.dumps(v, default=str)
+            self.con.execute("INSERT OR REPLACE INTO study VALUES (?, ?)", [k, text])
+        self.con.execute("COMMIT")
+
+    def known_worlds(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT world FROM worlds").fetchall()}
+
+    def put_world(self, row: dict[str, Any]) -> None:
+        cols = list(row)
+        self.con.execute(
+            f"INSERT OR REPLACE INTO worlds ({', '.join(cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})",
+            [json.dumps(v) if isinstance(v, dict) else v for v in row.values()],
+        )
+
+    # ---- jobs -------------------------------------------------------------------------
+    def sync_jobs(self, configs: list[dict[str, Any]]) -> None:
+        """Add the study's jobs as pending (keeping finished ones) and mark which belong to it."""
+        self.con.execute("BEGIN")
+        self.con.execute("UPDATE jobs SET in_study = FALSE")
+        for c in configs:
+            knob = c.get("knob") or {}
+            self.con.execute(
+                "INSERT INTO jobs (key, status, world, learner, learner_kind, family, seed, "
+                "knob_name, knob, config, in_study, attempts) "
+                "VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, TRUE, 0) "
+                "ON CONFLICT (key) DO UPDATE SET in_study = TRUE, config = excluded.config",
+                [c["key"], c["world"]["label"], c["learner"]["label"], c["learner"]["name"],
+                 c["learner"]["family"], c["seed"], knob.get("name"), knob.get("value"),
+                 json.dumps(c, sort_keys=True)],
+            )
+        self.con.execute("COMMIT")
+
+    def finished_keys(self) -> set[str]:
+        rows = self.con.execute("SELECT key FROM jobs WHERE status = 'done'").fetchall()
+        return {r[0] for r in rows}
+
+    def mark_running(self, key: str, workdir: str) -> None:
+        self.con.execute(
+            "UPDATE jobs SET status = 'running', started = ?, attempts = attempts + 1, "
+            "workdir = ? WHERE key = ?", [_now(), workdir, key])
+
+    def mark_failed(self, key: str, error: str, seconds: float | None) -> None:
+        self.con.execute(
+            "UPDATE jobs SET status = 'failed', error = ?, finished = ?, seconds = ? "
+            "WHERE key = ?", [error, _now(), seconds, key])
+
+    def _event_columns(self) -> set[str]:
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'episodes'"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def commit_result(self, config: dict[str, Any], result: JobResult, seconds: float) -> None:
+        """Write a finished job's rows and mark it done, all in one transaction."""
+        key = config["key"]
+        knob = config.get("knob") or {}
+        base = {"job": key, "world": config["world"]["label"],
+                "learner": config["learner"]["label"], "family": config["learner"]["family"],
+                "seed": config["seed"], "knob_name": knob.get("name")}
+        events = sorted({e for row in result.episodes for e in row.get("events", {})})
+        bad = [e for e in events if not EVENT_RE.match(e)]
+        if bad:
+            raise ValueError(f"event name {bad[0]!r} is not a valid column name")
+        ep = pd.DataFrame([
+            {**base, "episode": r["episode"], "knob": r.get("knob"), "return": r["return"],
+             "performance": r["performance"], "length": r.get("length"),
+             "detail": json.dumps(r.get("detail") or {}),
+             **{f"event_{e}": r.get("events", {}).get(e) for e in events}}
+            for r in result.episodes
+        ], columns=[*base, "episode", "knob", "return", "performance", "length", "detail",
+                    *(f"event_{e}" for e in events)])
+        ep["knob"] = ep["knob"].astype("float64")
+        met = pd.DataFrame([{**base, "knob": m.get("knob"), "metric": m["metric"],
+                             "value": float(m["value"])} for m in result.metrics],
+                           columns=[*base, "knob", "metric", "value"])
+        met["knob"] = met["knob"].astype("float64")
+        rep = pd.DataFrame([
+            {**{k: base[k] for k in ("job", "world", "learner", "family", "seed")},
+             "knob": r.knob, "episode": r.episode, "frames": json.dumps(r.frames),
+             "actions": json.dumps(r.actions), "rewards": json.dumps(r.rewards)}
+            for r in result.replays
+        ], columns=["job", "world", "learner", "family", "seed", "knob", "episode", "frames",
+                    "actions", "rewards"])
+        rep["knob"] = rep["knob"].astype("float64")
+        con = self.con
+        con.execute("BEGIN")
+        try:
+            have = self._event_columns()
+            for e in events:
+                if f"event_{e}" not in have:
+                    con.execute(f'ALTER TABLE episodes ADD COLUMN "event_{e}" INTEGER')
+            for table in ("episodes", "metrics", "replays"):
+                con.execute(f"DELETE FROM {table} WHERE job = ?", [key])
+            for table, df in (("episodes", ep), ("metrics", met), ("replays", rep)):
+                if len(df):
+                    con.register("_rows", df)
+                    cols = ", ".join(f'"{c}"' for c in df.columns)
+                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rows")
+                    con.unregister("_rows")
+            con.execute(
+                "UPDATE jobs SET status = 'done', error = NULL, finished = ?, seconds = ?, "
+                "n_episodes = ? WHERE key = ?", [_now(), seconds, len(result.episodes), key])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
