@@ -1,0 +1,50 @@
+"""Our Generator-based statistics against rliable's point estimates and definitions."""
+
+import numpy as np
+import pytest
+from rliable import metrics as rly
+
+from simulacra.metrics.stats import (
+    bootstrap_ci,
+    iqm,
+    poi_ci,
+    probability_of_improvement,
+)
+
+RNG = np.random.default_rng(3)
+X = RNG.normal(1.0, 1.0, size=(10, 3))  # [runs = seeds, tasks]
+Y = RNG.normal(0.5, 1.0, size=(7, 3))
+
+
+def test_iqm_matches_rliable_and_trims_outliers():
+    assert iqm(X) == pytest.approx(rly.aggregate_iqm(X))
+    assert iqm(np.array([0.0, 1, 2, 3, 4, 5, 6, 1000])) == pytest.approx(3.5)  # middle half
+
+
+def test_probability_of_improvement_matches_rliable():
+    assert probability_of_improvement(X, Y) == pytest.approx(rly.probability_of_improvement(X, Y))
+    assert probability_of_improvement(X, X) == pytest.approx(0.5)
+    assert probability_of_improvement(np.ones(4), np.zeros(5)) == 1.0
+    # Ties count half, by hand: x = (1, 2), y = (1, 0): pairs 0.5, 1, 1, 1 -> 3.5 / 4.
+    assert probability_of_improvement(np.array([1.0, 2]), np.array([1.0, 0])) == 0.875
+
+
+def test_bootstrap_is_reproducible_and_brackets_the_point():
+    a = bootstrap_ci(X, iqm, reps=300, seed=7)
+    b = bootstrap_ci(X, iqm, reps=300, seed=7)
+    c = bootstrap_ci(X, iqm, reps=300, seed=8)
+    assert a == b and a != c
+    point, lo, hi = a
+    assert lo < point < hi
+    assert point == pytest.approx(rly.aggregate_iqm(X))
+
+
+def test_bootstrap_of_identical_runs_has_no_width():
+    point, lo, hi = bootstrap_ci(np.full((5, 2), 3.0), reps=100)
+    assert point == lo == hi == 3.0
+
+
+def test_poi_ci_brackets_the_point():
+    point, lo, hi = poi_ci(X, Y, reps=300, seed=1)
+    assert lo <= point <= hi
+    assert point == pytest.approx(rly.probability_of_improvement(X, Y))
