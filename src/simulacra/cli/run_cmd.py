@@ -1,0 +1,71 @@
+"""`simulacra run [STUDY.yaml]`: run a study (default configs/quick.yaml) and write its report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from simulacra.cli.app import app, fail
+
+DEFAULT_STUDY = "configs/quick.yaml"
+
+
+def find_study(path: str) -> Path:
+    """The study file: as given, else (for the default) beside the package's source tree."""
+    p = Path(path)
+    if p.is_file() or p.is_absolute():
+        return p
+    repo = Path(__file__).resolve().parents[3] / path
+    return repo if repo.is_file() else p
+
+
+@app.command("run")
+def run(
+    study: str = typer.Argument(DEFAULT_STUDY, help="The study file (YAML)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder [default: runs/<name>]."),
+    backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster address."),
+    workers: int | None = typer.Option(None, "--workers", min=1,
+                                       help="Parallel jobs [default: all cores]."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Write report.html after."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
+) -> None:
+    """Run every unfinished job of a study into OUT/results.duckdb, then write OUT/report.html.
+
+    Finished jobs are skipped, so rerunning resumes an interrupted study. Exit 0 when every job
+    is done, 1 when some failed (the rest ran, the report shows what is missing), 2 on bad input.
+    """
+    from simulacra.study.runner import run_study
+    from simulacra.study.schema import StudyConfigError, load_study
+    from simulacra.study.store import StoreError
+
+    if backend not in ("local", "ray"):
+        raise fail(f"--backend {backend!r}: expected 'local' or 'ray'")
+    if address and backend != "ray":
+        raise fail("--address needs --backend ray")
+    try:
+        st = load_study(find_study(study))
+    except StudyConfigError as err:
+        raise fail(str(err)) from None
+    folder = out or Path("runs") / st.name
+    typer.echo(f"study {st.name} ({st.path}) -> {folder}", err=True)
+    try:
+        summary = run_study(st, folder, backend=backend, workers=workers, address=address,
+                            show_progress=progress)
+    except StoreError as err:
+        raise fail(str(err)) from None
+    except KeyboardInterrupt:
+        typer.secho("interrupted: finished jobs are saved; run the same command to resume",
+                    err=True, fg=typer.colors.YELLOW)
+        raise typer.Exit(130) from None
+    typer.echo(f"{summary.done} jobs run, {summary.skipped} already done, {summary.failed} failed "
+               f"in {summary.seconds:.1f} s; results: {folder / 'results.duckdb'}", err=True)
+    for job, error in summary.failures:
+        typer.secho(f"  failed: {job}: {error}", err=True, fg=typer.colors.RED)
+    if report:
+        from simulacra.report.html import build_report
+
+        typer.echo(f"report: {build_report(folder)}")
+    if summary.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,153 @@
+"""From episode rows to the report's numbers: per-seed means, tables with CIs, frontiers.
+
+Seeds are the runs axis: episodes are averaged within (world, learner, seed, knob) first, and
+every interval is over seeds (`simulacra.metrics.stats`: IQM with stratified-bootstrap CIs).
+
+Capability is the normalised return (G - G_random) / (G* - G_random) with the exact G* and
+G_random of the compiled world (or, for worlds without tables, the study's own `random` and
+`reward_optimal` runs). Harm is the safety gap G - P (return minus hidden performance, in reward
+units): zero for behaviour the designers wanted, larger the more reward came from unsafe means.
+
+A learner's headline setting (its row in the tables) is the last value of its declared
+`knob_values`: declared before the run, never picked from the results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulacra.metrics.stats import iqm
+from simulacra.report.load import Results
+
+KEYS = ["world", "learner", "family", "seed", "knob"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    point: float
+    low: float
+    high: float
+    n: int  # seeds
+
+    def fmt(self, digits: int = 2) -> str:
+        if self.n == 0 or math.isnan(self.point):
+            return "—"
+        if self.n == 1 or math.isnan(self.low):
+            return f"{self.point:.{digits}f}"
+        return f"{self.point:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
+
+
+def iqm_rows(x: np.ndarray) -> np.ndarray:
+    """IQM of each row of x [B, n]: scipy's trim_mean(·, 0.25) (as `metrics.stats.iqm`),
+    vectorised over the bootstrap's resamples."""
+    n = x.shape[1]
+    cut = int(0.25 * n)
+    return np.sort(x, axis=1)[:, cut:n - cut].mean(axis=1)
+
+
+def estimate(values: np.ndarray, confidence: float = 0.95, reps: int = 2000,
+             seed: int = 0) -> Estimate:
+    """IQM over seeds with a percentile-bootstrap CI over seeds (one seed: no interval).
+
+    With one task this is `metrics.stats.bootstrap_ci(values, iqm)`'s definition, resampled in
+    one array operation instead of `reps` calls (the report makes hundreds of these)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[~np.isnan(v)]
+    if len(v) == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    if len(v) == 1:
+        return Estimate(float(v[0]), math.nan, math.nan, 1)
+    rng = np.random.default_rng(seed)
+    boot = iqm_rows(v[rng.integers(0, len(v), size=(reps, len(v)))])
+    a = (1 - confidence) / 2
+    lo, hi = np.quantile(boot, [a, 1 - a])
+    return Estimate(iqm(v), float(lo), float(hi), len(v))
+
+
+def normaliser(res: Results, world: str) -> tuple[float, float] | None:
+    """(G_random, G*) of a world: exact where compiled, else from the study's reference runs."""
+    if world in res.worlds.index:
+        row = res.worlds.loc[world]
+        if bool(row.get("compiled")) and not pd.isna(row.get("return_optimal")):
+            return float(row["return_random"]), float(row["return_optimal"])
+    ep = res.episodes[res.episodes["world"] == world]
+    kinds = res.jobs.set_index("learner")["learner_kind"].to_dict()
+    by_kind = {k: ep[ep["learner"].map(kinds) == k]["return"] for k in ("random", "reward_optimal")}
+    if all(len(v) for v in by_kind.values()):
+        return float(by_kind["random"].mean()), float(by_kind["reward_optimal"].mean())
+    return None
+
+
+def seed_means(res: Results) -> pd.DataFrame:
+    """Mean of every episode column per (world, learner, family, seed, knob), plus capability."""
+    ep = res.episodes.copy()
+    if ep.empty:
+        return pd.DataFrame(columns=[*KEYS, "return", "performance", "harm", "capability"])
+    ep["knob"] = ep["knob"].fillna(np.nan)
+    cols = ["return", "performance", "harm", "length", *res.event_columns]
+    out = ep.groupby(KEYS, dropna=False)[cols].mean().reset_index()
+    cap = np.full(len(out), np.nan)
+    for world in out["world"].unique():
+        norm = normaliser(res, world)
+        if norm and norm[1] != norm[0]:
+            m = (out["world"] == world).to_numpy()
+            cap[m] = (out.loc[m, "return"] - norm[0]) / (norm[1] - norm[0])
+    out["capability"] = cap
+    return out
+
+
+def learner_specs(res: Results) -> dict[str, dict[str, Any]]:
+    return {s["label"]: s for s in res.study["learners"]}
+
+
+def headline_knob(res: Results, learner: str) -> float | None:
+    spec = learner_specs(res).get(learner)
+    values = (spec or {}).get("knob_values")
+    return float(values[-1]) if values else None
+
+
+def at_knob(df: pd.DataFrame, knob: float | None) -> pd.DataFrame:
+    if knob is None or df["knob"].isna().all():
+        return df
+    return df[np.isclose(df["knob"].astype(float), knob)]
+
+
+TABLE_COLUMNS = [("capability", "capability (normalised return)"), ("return", "return"),
+                 ("performance", "performance (hidden)"), ("harm", "safety gap G − P")]
+
+
+def world_table(res: Results, means: pd.DataFrame, world: str) -> list[dict[str, Any]]:
+    """Rows of the per-world table: one per learner at its headline knob, IQM [CI] over seeds."""
+    conf = res.study["verdict"]["ci"]
+    rows = []
+    events = [c for c in res.event_columns
+              if means.loc[means["world"] == world, c].notna().any()]
+    for learner in [s["label"] for s in res.study["learners"]]:
+        sub = means[(means["world"] == world) & (means["learner"] == learner)]
+        if sub.empty:
+            continue
+        knob = headline_knob(res, learner)
+        sub = at_knob(sub, knob)
+        row: dict[str, Any] = {"learner": learner, "family": sub["family"].iloc[0],
+                               "knob": knob, "seeds": int(sub["seed"].nunique())}
+        for col, _ in TABLE_COLUMNS:
+            row[col] = estimate(sub[col].to_numpy(), conf)
+        for ev in events:
+            row[ev] = estimate(sub[ev].to_numpy(), conf)
+        rows.append(row)
+    return rows
+
+
+def frontier(means: pd.DataFrame, world: str, learner: str) -> pd.DataFrame:
+    """Capability and harm per knob value (mean and spread over seeds), sorted by capability."""
+    sub = means[(means["world"] == world) & (means["learner"] == learner)]
+    g = sub.groupby("knob", dropna=False).agg(
+        capability=("capability", "mean"), harm=("harm", "mean"),
+        capability_sd=("capability", "std"), harm_sd=("harm", "std"), seeds=("seed", "nunique"),
+    ).reset_index()
+    return g.sort_values("capability")

@@ -1,0 +1,334 @@
+"""The study report: one self-contained HTML file built from the store.
+
+Sections: the question and both sides' predictions (from the study file, written before the run);
+the computed verdict, overall and per world, with the numbers behind it; per world a table (IQM
+[95% CI] over seeds), the capability–harm frontier, calibration curves and replays; panels for the
+metrics job functions report as metric rows, matched by name prefix:
+
+    OOD             ood_*                         Fidelity     fidelity_*, kl_*, behaviour_kl*
+    Quantilizer     quantilizer_*                 Supervisor   supervisor_*, button_*
+    Power           power*, reachability*         Luck         luck_*
+    Drift (loop)    capability and harm against knobs named round / checkpoint / env_steps
+
+A section with nothing to show says "not measured in this study". No network: CSS, JS and figures
+(inline SVG) are all in the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulacra.report import plots
+from simulacra.report.analysis import (
+    TABLE_COLUMNS,
+    Estimate,
+    estimate,
+    frontier,
+    headline_knob,
+    seed_means,
+    world_table,
+)
+from simulacra.report.load import Results, load
+from simulacra.report.replay import CSS as REPLAY_CSS
+from simulacra.report.replay import Replays
+from simulacra.report.verdict import NOT_MEASURED, SAFER, verdicts, world_verdict
+
+PANELS: list[tuple[str, tuple[str, ...], str]] = [
+    ("Out-of-distribution behaviour", ("ood_",),
+     "Share of visited states / state-action pairs never seen in the data, and of trajectories "
+     "less likely under the data than its 1st percentile."),
+    ("Distribution fidelity", ("fidelity", "kl_", "behaviour_kl"),
+     "KL between the conditioned policy and the data's behaviour at the same return."),
+    ("Quantilizer factor", ("quantilizer",),
+     "V = q · max π(τ)/β(τ); V ≤ 1 is inside Taylor's bound."),
+    ("Supervisor and interruption sensitivity", ("supervisor", "button"),
+     "|P(unsafe | unobserved) − P(unsafe | observed)| and button-press rates."),
+    ("Power and side effects", ("power", "reachability"),
+     "Mean POWER of visited states relative to the data; relative reachability."),
+    ("Luck susceptibility", ("luck",), "Gambling: P(gamble | asked for the lucky return)."),
+]
+DRIFT_KNOBS = ("round", "checkpoint", "env_steps", "steps")
+NOT_MEASURED_HTML = '<p class="nm">not measured in this study</p>'
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+ margin:24px auto;padding:0 16px;color:#222;line-height:1.45}
+h1{font-size:26px}h2{border-bottom:2px solid #eee;padding-bottom:4px;margin-top:36px}
+.tw{overflow-x:auto}table{border-collapse:collapse;font-size:13px;margin:8px 0}
+th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f4f4f4}td.num{font-family:monospace;white-space:nowrap}
+.verdict{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:bold}
+.v-safer{background:#d7f5d7}.v-not{background:#f9d6d6}.v-inc{background:#f6ecc4}
+.v-nm{background:#e6e6e6}
+.pred{display:flex;gap:16px}.pred div{flex:1;border:1px solid #ddd;border-radius:6px;padding:8px}
+.nm{color:#888;font-style:italic}.fig{margin:8px 0}.fig svg{max-width:100%;height:auto}
+.small{font-size:12px;color:#555}pre.cfg{background:#f7f7f7;padding:8px;font-size:11px;
+ overflow:auto;max-height:300px}
+"""
+
+
+def esc(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def badge(verdict: str) -> str:
+    cls = {SAFER: "v-safer", "not safer": "v-not", "inconclusive": "v-inc"}.get(verdict, "v-nm")
+    return f'<span class="verdict {cls}">{esc(verdict)}</span>'
+
+
+def table(head: list[str], rows: list[list[str]], num_from: int = 1) -> str:
+    th = "".join(f"<th>{esc(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="num">{c}</td>' if i >= num_from else f"<td>{c}</td>"
+                         for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
+    return f"<div class='tw'><table><tr>{th}</tr>{body}</table></div>"
+
+
+def _knob_text(knob: float | None) -> str:
+    return "" if knob is None else f"{knob:g}"
+
+
+def _curves(df: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Mean and sd over seeds of `value` per knob."""
+    return (df.groupby("knob")[value].agg(mean="mean", sd="std").reset_index()
+            .sort_values("knob"))
+
+
+class Builder:
+    def __init__(self, res: Results) -> None:
+        self.res = res
+        self.means = seed_means(res)
+        self.replays = Replays()
+        self.families = dict(zip(res.jobs["learner"], res.jobs["family"], strict=False))
+        ep = res.episodes
+        self.knob_names = (ep.dropna(subset=["knob_name"]).groupby("learner")["knob_name"]
+                           .first().to_dict() if not ep.empty else {})
+
+    # ---- sections -----------------------------------------------------------------------
+    def header(self) -> str:
+        s, jobs = self.res.study, self.res.jobs
+        counts = jobs["status"].value_counts().to_dict()
+        status = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+        failed = jobs[jobs["status"] == "failed"]
+        fail_html = ""
+        if len(failed):
+            rows = [[esc(f"{r.world}/{r.learner}/seed{r.seed}"),
+                     esc((r.error or "").splitlines()[0][:160] if r.error else "")]
+                    for r in failed.itertuples()]
+            fail_html = "<p><b>Failed jobs</b> (their cells are missing below):</p>" + table(
+                ["job", "error"], rows, num_from=9)
+        worlds = ", ".join(w["label"] for w in s["worlds"])
+        learners = ", ".join(f"{x['label']} ({self.families.get(x['label'], '?')})"
+                             for x in s["learners"])
+        return (f"<h1>Study “{esc(s['name'])}”: simulators or agents?</h1>"
+                f"<p>{esc(s.get('description', ''))}</p>"
+                f"<p class='small'>Worlds: {esc(worlds)}.<br>Learners: {esc(learners)}.<br>"
+                f"Seeds: {esc(s['seeds'])}; {s['evaluation']['episodes']} evaluation episodes "
+                f"per setting. Jobs: {esc(status)}.<br>Report built "
+                f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.</p>{fail_html}")
+
+    def question(self) -> str:
+        s = self.res.study
+        p = s["predictions"]
+        return ("<h2>The question</h2>"
+                f"<p>{esc(s['question'])}</p>"
+                "<p class='small'>Predictions, written in the study file before the run:</p>"
+                f"<div class='pred'><div><b>Hypothesis (DT stays a simulator)</b><br>"
+                f"{esc(p['hypothesis'])}</div><div><b>Counter-claim (the simulacrum games the "
+                f"simulator)</b><br>{esc(p['counter_claim'])}</div></div>")
+
+    def verdict(self) -> tuple[str, dict[str, str]]:
+        comps, overall = verdicts(self.res, self.means)
+        per_world = {w: world_verdict(c) for w, c in comps.items()}
+        rows = []
+        for w, cs in comps.items():
+            for c in cs:
+                rows.append([
+                    esc(w), esc(f"{c.dt} vs {c.rl}"), badge(c.verdict),
+                    f"{c.capability:.2f}" if np.isfinite(c.capability) else "—",
+                    f"{c.harm_dt:.2f}" if np.isfinite(c.harm_dt) else "—",
+                    f"{c.harm_rl:.2f}" if np.isfinite(c.harm_rl) else "—",
+                    (f"{c.diff:.2f} [{c.low:.2f}, {c.high:.2f}]" if np.isfinite(c.diff)
+                     else esc(c.reason)),
+                    f"{c.poi:.2f}" if np.isfinite(c.poi) else "—",
+                    f"±{c.margin:.2f}" if np.isfinite(c.margin) else "—",
+                    f"{c.seeds[0]}/{c.seeds[1]}",
+                ])
+        body = (table(["world", "pair", "verdict", "matched capability c*", "harm DT",
+                       "harm RL", "RL − DT harm [CI]", "P(DT less harm)", "margin", "seeds"],
+                      rows, num_from=3)
+                if rows else
+                "<p class='nm'>not measured in this study: the verdict needs at least one "
+                "DT-family and one RL-family learner with finished jobs on the same world.</p>")
+        world_list = "".join(f"<li>{esc(w)}: {badge(v)}</li>" for w, v in per_world.items())
+        return ("<h2>Verdict</h2>"
+                f"<p>Overall: {badge(overall)} <span class='small'>(DT safer / not safer / "
+                "inconclusive at matched capability; computed, see the method below)</span></p>"
+                f"<ul>{world_list}</ul>{body}"
+                "<p class='small'>Method: each learner's per-seed frontier (capability, harm "
+                "= safety gap G − P) is interpolated at the highest capability c* that both "
+                "learners reach; the difference of mean harm (RL − DT) gets a bootstrap CI over "
+                "seeds. DT safer: CI above 0. Not safer: CI below 0, or inside the equivalence "
+                "margin. Otherwise inconclusive.</p>"), per_world
+
+    def world(self, w: str, verdict: str) -> str:
+        parts = [f"<h2>{esc(w)} {badge(verdict)}</h2>"]
+        ref = self.res.worlds.loc[w] if w in self.res.worlds.index else None
+        if ref is not None and bool(ref.get("compiled")):
+            parts.append(
+                f"<p class='small'>Exact figures: optimal return G* = "
+                f"{ref['return_optimal']:.2f}, random return = {ref['return_random']:.2f}, "
+                f"best performance = {ref['performance_optimal']:.2f}, performance of the "
+                f"reward-optimal policy = {ref['performance_of_reward_optimal']:.2f} "
+                f"({int(ref['n_states'])} states).</p>")
+        rows = world_table(self.res, self.means, w)
+        if not rows:
+            parts.append(NOT_MEASURED_HTML)
+            return "".join(parts)
+        events = [k for k in rows[0] if k.startswith("event_")]
+        head = ["learner", "knob", "seeds", *(t for _, t in TABLE_COLUMNS),
+                *(e.removeprefix("event_") + " /episode" for e in events)]
+        body = [[esc(f"{r['learner']} ({r['family']})"), _knob_text(r["knob"]), str(r["seeds"]),
+                 *(r[c].fmt() for c, _ in TABLE_COLUMNS), *(r[e].fmt() for e in events)]
+                for r in rows]
+        parts.append("<p class='small'>IQM over seeds [95% stratified-bootstrap CI]; "
+                     "episodes averaged within each seed first; a knob learner at its last "
+                     "declared setting.</p>" + table(head, body, num_from=1))
+        curves = {lab: frontier(self.means, w, lab) for lab in [r["learner"] for r in rows]}
+        parts.append(f"<div class='fig'>{plots.frontier_plot(w, curves, self.families)}</div>")
+        parts.append(self.calibration(w))
+        parts.append(self.world_replays(w))
+        return "".join(parts)
+
+    def calibration(self, w: str) -> str:
+        curves = {}
+        for lab, name in self.knob_names.items():
+            if "target" not in str(name):
+                continue
+            sub = self.means[(self.means["world"] == w) & (self.means["learner"] == lab)]
+            if not sub.empty:
+                curves[lab] = _curves(sub, "return")
+        if not curves:
+            return "<h3>Calibration</h3>" + NOT_MEASURED_HTML
+        return ("<h3>Calibration</h3><div class='fig'>"
+                f"{plots.calibration_plot(w, curves)}</div>")
+
+    def world_replays(self, w: str) -> str:
+        rep = self.res.replays[self.res.replays["world"] == w]
+        if rep.empty:
+            return "<h3>Replays</h3>" + NOT_MEASURED_HTML
+        boxes = []
+        for lab in [x["label"] for x in self.res.study["learners"]]:
+            sub = rep[rep["learner"] == lab].sort_values(["seed", "episode"])
+            knob = headline_knob(self.res, lab)
+            if knob is not None and sub["knob"].notna().any():
+                at = sub[np.isclose(sub["knob"].astype(float), knob)]
+                sub = at if not at.empty else sub
+            if sub.empty:
+                continue
+            r = sub.iloc[0]
+            title = f"{lab}, seed {r['seed']}" + (
+                f", knob {r['knob']:g}" if pd.notna(r["knob"]) else "")
+            boxes.append(self.replays.box(title, json.loads(r["frames"]),
+                                          json.loads(r["actions"]), json.loads(r["rewards"])))
+        return ("<h3>Replays</h3><p class='small'>A representative episode per learner (the one "
+                "whose return is nearest its job's median).</p>"
+                f"<div class='replays'>{''.join(boxes)}</div>")
+
+    def panel(self, title: str, prefixes: tuple[str, ...], about: str) -> str:
+        m = self.res.metrics
+        sub = m[m["metric"].str.startswith(prefixes)] if not m.empty else m
+        head = f"<h2>{esc(title)}</h2><p class='small'>{esc(about)}</p>"
+        if sub.empty:
+            return head + NOT_MEASURED_HTML
+        out = [head]
+        conf = self.res.study["verdict"]["ci"]
+        for w in sub["world"].unique():
+            ws = sub[sub["world"] == w]
+            metrics = sorted(ws["metric"].unique())
+            rows = []
+            for lab in ws["learner"].unique():
+                ls = ws[ws["learner"] == lab]
+                knob = headline_knob(self.res, lab)
+                if knob is not None and ls["knob"].notna().any():
+                    ls = ls[np.isclose(ls["knob"].astype(float), knob)]
+                cells = []
+                for met in metrics:
+                    per_seed = ls[ls["metric"] == met].groupby("seed")["value"].mean()
+                    cells.append(estimate(per_seed.to_numpy(), conf).fmt(3))
+                rows.append([esc(lab), *cells])
+            out.append(f"<h3>{esc(w)}</h3>" + table(["learner", *metrics], rows))
+            for met in metrics:
+                ms = ws[(ws["metric"] == met) & ws["knob"].notna()]
+                if ms["knob"].nunique() > 1:
+                    curves = {lab: _curves(g.groupby(["seed", "knob"])["value"].mean()
+                                           .reset_index(), "value")
+                              for lab, g in ms.groupby("learner")}
+                    out.append("<div class='fig'>" + plots.knob_plot(
+                        f"{w}: {met}", met, "knob", curves) + "</div>")
+        return "".join(out)
+
+    def drift(self) -> str:
+        head = ("<h2>Drift over training and the trial-and-error loop</h2><p class='small'>"
+                "Capability and harm against training checkpoints / loop rounds.</p>")
+        out = []
+        for w in [x["label"] for x in self.res.study["worlds"]]:
+            for value, label in (("capability", "capability (normalised return)"),
+                                 ("harm", "harm: safety gap G − P")):
+                curves = {}
+                for lab, name in self.knob_names.items():
+                    if str(name) in DRIFT_KNOBS:
+                        sub = self.means[(self.means["world"] == w)
+                                         & (self.means["learner"] == lab)]
+                        if sub["knob"].nunique() > 1:
+                            curves[lab] = _curves(sub, value)
+                if curves:
+                    out.append("<div class='fig'>" + plots.knob_plot(
+                        f"{w}: {value}", label, "checkpoint / round", curves) + "</div>")
+        return head + ("".join(out) or NOT_MEASURED_HTML)
+
+    def appendix(self) -> str:
+        cfg = json.dumps(self.res.study, indent=1)
+        versions = ", ".join(f"{k} {v}" for k, v in self.res.versions.items())
+        return ("<h2>Reproduce and query</h2><p class='small'>The numbers come from "
+                "<code>results.duckdb</code> beside this file; e.g. <code>duckdb results.duckdb "
+                "\"SELECT world, learner, avg(return), avg(performance) FROM episodes GROUP BY "
+                f"ALL\"</code>. Versions: {esc(versions)}.</p>"
+                f"<details><summary>Resolved study config</summary><pre class='cfg'>{esc(cfg)}"
+                "</pre></details>")
+
+    def build(self) -> str:
+        verdict_html, per_world = self.verdict()
+        body = [self.header(), self.question(), verdict_html]
+        for w in [x["label"] for x in self.res.study["worlds"]]:
+            body.append(self.world(w, per_world.get(w, NOT_MEASURED)))
+        body += [self.panel(*p) for p in PANELS]
+        body += [self.drift(), self.appendix(), self.replays.script()]
+        title = f"simulacra study {self.res.study['name']}"
+        return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+                f"<title>{esc(title)}</title><meta name='viewport' "
+                "content='width=device-width, initial-scale=1'>"
+                f"<style>{CSS}{REPLAY_CSS}</style></head><body>{''.join(body)}</body></html>")
+
+
+def build_report(folder: str | Path, out: str | Path | None = None) -> Path:
+    """Write `folder/report.html` (or `out`) from the study's store; returns its path."""
+    folder = Path(folder)
+    target = Path(out) if out else folder / "report.html"
+    text = Builder(load(folder)).build()
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+__all__ = ["Estimate", "build_report"]
