@@ -79,5 +79,5 @@ def test_exact_figures():
 
 
 def test_bad_distractor_steps():
-    with pytest.raises(ValueError, match="0..70"):
+    with pytest.raises(ValueError, match=r"0\.\.70"):
         make_world("KeyToDoor", distractor_steps=71)
