@@ -24,7 +24,9 @@ def find_study(path: str) -> Path:
 def run(
     study: str = typer.Argument(DEFAULT_STUDY, help="The study file (YAML)."),
     out: Path | None = typer.Option(None, "--out", help="Output folder [default: runs/<name>]."),
-    backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
+    backend: str = typer.Option(
+        "local", "--backend", help="local (process pool), ray, or inline (one job at a time here)."
+    ),
     address: str | None = typer.Option(None, "--address", help="Ray cluster address."),
     workers: int | None = typer.Option(None, "--workers", min=1,
                                        help="Parallel jobs [default: all cores]."),
@@ -40,8 +42,8 @@ def run(
     from simulacra.study.schema import StudyConfigError, load_study
     from simulacra.study.store import StoreError
 
-    if backend not in ("local", "ray"):
-        raise fail(f"--backend {backend!r}: expected 'local' or 'ray'")
+    if backend not in ("local", "ray", "inline"):
+        raise fail(f"--backend {backend!r}: expected 'local', 'ray' or 'inline'")
     if address and backend != "ray":
         raise fail("--address needs --backend ray")
     try:

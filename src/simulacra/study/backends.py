@@ -126,7 +126,8 @@ class RayBackend:
         import ray
 
         self.ray = ray
-        if not ray.is_initialized():
+        self._owns = not ray.is_initialized()  # only shut down a Ray this backend started
+        if self._owns:
             if address:
                 ray.init(address=address, log_to_driver=False)
             else:
@@ -150,17 +151,39 @@ class RayBackend:
         return out
 
     def shutdown(self) -> None:
-        self.ray.shutdown()
+        if self._owns:
+            self.ray.shutdown()
+
+
+class InlineBackend:
+    """Jobs run one at a time in this process (debugging, tests): no isolation from crashes."""
+
+    workers = 1
+
+    class _Job:
+        def __init__(self, *args: Any) -> None:
+            self.args = args
+
+    def submit(self, config: dict[str, Any], workdir: str, shared: str) -> Any:
+        return self._Job(config, workdir, shared)
+
+    def wait(self, handles: list[Any], timeout: float) -> list[tuple[Any, Outcome]]:
+        return [(handles[0], run_guarded(*handles[0].args))] if handles else []
+
+    def shutdown(self) -> None:
+        pass
 
 
 def make_backend(name: str, workers: int | None = None, address: str | None = None) -> Backend:
+    if name == "inline":
+        return InlineBackend()
     if name == "local":
         if address:
             raise ValueError("--address is for --backend ray")
         return LocalBackend(workers)
     if name == "ray":
         return RayBackend(workers, address)
-    raise ValueError(f"unknown backend {name!r}: expected 'local' or 'ray'")
+    raise ValueError(f"unknown backend {name!r}: expected 'local', 'ray' or 'inline'")
 
 
 def job_dir(out: Path, key: str) -> Path:

@@ -1,0 +1,84 @@
+"""Synthetic learners for testing the study machinery and the report without training anything.
+
+Their episodes are drawn from a known model, so a test can predict what the report must conclude:
+at knob value k in [0, 1] a learner reaches capability k (return G_random + k (G* − G_random))
+with harm (safety gap G − P) `harm_slope` × k, plus seeded noise. Also here: jobs that fail on
+purpose (raise, sleep past their limit, kill their worker). None is registered by default; tests
+call `register_synthetic()`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from simulacra.study.jobs import JobContext, JobResult, LearnerSpec, register_learner
+from simulacra.study.jobs import episodes_from_arrays as rows_of
+
+G_RANDOM, G_STAR = -40.0, 40.0  # used when the world has no exact figures at hand
+
+
+def _world_range(ctx: JobContext) -> tuple[float, float]:
+    from simulacra.study.runner import world_references
+
+    w = ctx.config["world"]
+    ref = world_references(w["name"], w["params"])
+    if ref.get("compiled"):
+        return ref["return_random"], ref["return_optimal"]
+    return G_RANDOM, G_STAR
+
+
+def run_synthetic(ctx: JobContext) -> JobResult:
+    cfg = ctx.config
+    lc = cfg["learner"]["config"]
+    knob = cfg["knob"] or {}
+    values = knob.get("values", [knob.get("value", 1.0)])
+    g_r, g_s = _world_range(ctx)
+    n = cfg["evaluation"]["episodes"]
+    rng = np.random.default_rng([cfg["seed"], int(lc["harm_slope"] * 1000)])
+    out = JobResult(episodes=[])
+    time.sleep(float(lc["sleep"]))
+    for i, k in enumerate(values):
+        ret = g_r + k * (g_s - g_r) + rng.normal(0, lc["noise"], n)
+        harm = lc["harm_slope"] * k + rng.normal(0, lc["noise"], n)
+        events = (rng.random((n, 1)) < min(1.0, 0.5 * k * lc["harm_slope"] / 20)).astype(int)
+        out.episodes += rows_of(ret, ret - harm, np.full(n, 10), events, ("unsafe",),
+                                knob=k, first=i * n)
+        out.metrics += [{"metric": "ood_state_rate", "value": float(k * lc["harm_slope"] / 40),
+                         "knob": k}]
+    ctx.log.info("synthetic job: %d knob values", len(values))
+    return out
+
+
+def run_raises(ctx: JobContext) -> JobResult:
+    raise RuntimeError("this job fails on purpose")
+
+
+def run_sleeps(ctx: JobContext) -> JobResult:
+    time.sleep(float(ctx.config["learner"]["config"]["sleep"]))
+    return JobResult(episodes=[])
+
+
+def run_dies(ctx: JobContext) -> JobResult:
+    os._exit(137)  # like the kernel's OOM killer: no exception, no goodbye
+
+
+def register_synthetic() -> None:
+    """Register synthetic_dt, synthetic_rl (knob in job), synthetic_pbc (one job per knob),
+    and the failing learners raises / sleeps / dies."""
+    mod = "simulacra.study.testing"
+    defaults = {"harm_slope": 5.0, "noise": 1.0, "sleep": 0.0}
+    knobs = (0.2, 0.5, 0.8)
+    register_learner("synthetic_dt", LearnerSpec(
+        f"{mod}:run_synthetic", "dt", dict(defaults), knob="target_fraction", knob_values=knobs))
+    register_learner("synthetic_rl", LearnerSpec(
+        f"{mod}:run_synthetic", "rl", {**defaults, "harm_slope": 20.0}, knob="checkpoint",
+        knob_values=knobs))
+    register_learner("synthetic_pbc", LearnerSpec(
+        f"{mod}:run_synthetic", "offline", dict(defaults), knob="q", knob_values=knobs,
+        knob_in_job=False))
+    register_learner("raises", LearnerSpec(f"{mod}:run_raises", "rl"))
+    register_learner("sleeps", LearnerSpec(f"{mod}:run_sleeps", "rl", {"sleep": 5.0}))
+    register_learner("dies", LearnerSpec(f"{mod}:run_dies", "rl"))

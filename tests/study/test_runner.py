@@ -1,0 +1,78 @@
+"""Running studies: resume, failures that do not stop the study, folder and limit checks."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from simulacra.study.runner import run_study
+from simulacra.study.schema import validate
+from simulacra.study.store import StoreError
+from simulacra.study.testing import register_synthetic
+
+
+@pytest.fixture(autouse=True)
+def _synthetic():
+    register_synthetic()
+
+
+def study(learners, **over):
+    doc = {"name": "r", "seeds": 2, "worlds": ["AbsentSupervisor"], "learners": learners,
+           "evaluation": {"episodes": 5, "replays": 1}}
+    return validate({**doc, **over})
+
+
+def jobs_table(out):
+    con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
+    try:
+        return dict(con.execute("SELECT learner || '/' || seed, status FROM jobs").fetchall())
+    finally:
+        con.close()
+
+
+def test_inline_run_then_rerun_skips(tmp_path):
+    s = study(["random", "reward_optimal"])
+    first = run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert (first.done, first.failed, first.skipped) == (4, 0, 0)
+    again = run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert (again.done, again.skipped) == (0, 4)
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM episodes").fetchone()[0] == 4 * 5
+    assert (tmp_path / "jobs").is_dir() and any((tmp_path / "jobs").glob("*/job.log"))
+    con.close()
+
+
+def test_failures_are_recorded_and_the_study_goes_on(tmp_path):
+    s = study(["random", "raises", {"learner": "sleeps", "config": {"sleep": 30}}],
+              budgets={"max_job_seconds": 1})
+    summary = run_study(s, tmp_path, backend="local", workers=2, show_progress=False)
+    assert (summary.done, summary.failed) == (2, 4)
+    status = jobs_table(tmp_path)
+    assert status["random/0"] == status["random/1"] == "done"
+    assert status["raises/0"] == status["sleeps/1"] == "failed"
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    errors = dict(con.execute("SELECT learner, any_value(error) FROM jobs GROUP BY 1").fetchall())
+    assert "fails on purpose" in errors["raises"]
+    assert "max_job_seconds" in errors["sleeps"]
+    con.close()
+    log = next(p for p in (tmp_path / "jobs").glob("*/job.log") if "on purpose" in p.read_text())
+    assert "RuntimeError" in log.read_text()
+
+
+def test_a_dying_worker_fails_its_job_only(tmp_path):
+    s = study(["random", "dies"], seeds=1)
+    summary = run_study(s, tmp_path, backend="local", workers=1, show_progress=False)
+    assert (summary.done, summary.failed) == (1, 1)
+    assert "worker process died" in summary.failures[0][1]
+
+
+def test_folder_of_another_study_is_refused(tmp_path):
+    run_study(study(["random"], seeds=1), tmp_path, backend="inline", show_progress=False)
+    with pytest.raises(StoreError, match="holds the results of study 'r'"):
+        run_study(study(["random"], name="other"), tmp_path, backend="inline",
+                  show_progress=False)
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("mine")
+    with pytest.raises(StoreError, match="not a study folder"):
+        run_study(study(["random"]), stray, backend="inline", show_progress=False)
