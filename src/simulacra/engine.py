@@ -111,7 +111,8 @@ class TableBatch(Batch):
         self._reward = np.ascontiguousarray(cw.reward.reshape(-1))
         self._perf = np.ascontiguousarray(cw.performance.reshape(-1))
         self._term = np.ascontiguousarray(cw.terminated.reshape(-1))
-        self._events = np.ascontiguousarray(cw.events.reshape(-1, len(cw.event_names)))
+        n_rows, n_events = cw.next_state.size, len(cw.event_names)  # E may be 0
+        self._events = np.ascontiguousarray(cw.events.reshape(n_rows, n_events))
         self._cum = np.cumsum(cw.prob.reshape(-1, K), axis=1)
         self._cum[:, -1] = 1.0 + 1e-12  # never let round-off pick a padded branch
         self._init_cum = np.cumsum(cw.init_probs)
