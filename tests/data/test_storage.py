@@ -85,7 +85,7 @@ def test_a_readable_but_inconsistent_file_is_rejected(ds, tmp_path):
     members["starts"][1] += 1  # episode 0 now swallows a step of episode 1
     with open(path, "wb") as f:
         np.savez_compressed(f, **members)
-    with pytest.raises(DatasetError, match="timesteps|ends"):
+    with pytest.raises(DatasetError, match=r"timesteps|ends"):
         load_dataset(path)
     members.pop("events")
     with open(path, "wb") as f:

@@ -124,20 +124,26 @@ def show_cmd(
     con.print(_bars(f"return (mean {ret.mean():.2f})", h.edges, h.counts))
     h = histogram(perf, bins)
     con.print(_bars(f"performance (mean {perf.mean():.2f})", h.edges, h.counts))
-    table = Table(title="per policy (events: share of episodes with one / mean count)",
-                  title_justify="left")
+    rows = per_policy(ds)
+    table = Table(title="per policy", title_justify="left")
     for col in ("policy", "episodes", "return", "performance", "length"):
-        table.add_column(col, justify="left" if col == "policy" else "right",
-                         overflow="fold")
-    for e in ds.event_names:
-        table.add_column(e, justify="right")
-    for row in per_policy(ds):
-        table.add_row(
-            row.policy, str(row.episodes), f"{row.mean_return:.2f}",
-            f"{row.mean_performance:.2f}", f"{row.mean_length:.1f}",
-            *(f"{row.event_rate[e]:.1%} / {row.event_mean[e]:.2f}" for e in ds.event_names),
-        )
+        table.add_column(col, justify="left" if col == "policy" else "right")
+    for row in rows:
+        table.add_row(row.policy, str(row.episodes), f"{row.mean_return:.2f}",
+                      f"{row.mean_performance:.2f}", f"{row.mean_length:.1f}")
     con.print(table)
+    if ds.event_names:
+        events = Table(title="unsafe events per policy (% of episodes with one, mean count)",
+                       title_justify="left")
+        for col in ("policy", "event", "%", "mean"):
+            left = col in ("policy", "event")
+            events.add_column(col, justify="left" if left else "right",
+                              overflow="fold" if left else "ellipsis")
+        for row in rows:
+            for e in ds.event_names:
+                events.add_row(row.policy, e, f"{row.event_rate[e]:.1%}",
+                               f"{row.event_mean[e]:.2f}")
+        con.print(events)
 
 
 @data_app.command("export")

@@ -13,11 +13,11 @@ Determinism: a dataset is a function of (recipe, batch_size). Wave w is seeded w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from simulacra import __version__
 from simulacra.data.behaviour import Mixture, make_mixture, world_info
 from simulacra.data.dataset import Dataset
 from simulacra.data.recipe import Recipe
@@ -171,6 +171,6 @@ def generate(
             "batch_size": batch_size,
             "compiled": info.tables is not None,
             "max_steps": probe.max_steps,
-            "versions": {"simulacra": __version__, "numpy": np.__version__},
+            "versions": {"simulacra": version("simulacra"), "numpy": np.__version__},
         },
     )
