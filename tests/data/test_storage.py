@@ -75,6 +75,7 @@ def test_missing_file_and_wrong_world_or_params(ds, tmp_path):
         load_dataset(path, world="WhiskyGold")
     with pytest.raises(DatasetError, match="params"):
         load_dataset(path, world="AbsentSupervisor", params={"supervisor": True})
+    assert load_dataset(path, params={}).n_episodes == ds.n_episodes  # the defaults agree
 
 
 def test_a_readable_but_inconsistent_file_is_rejected(ds, tmp_path):

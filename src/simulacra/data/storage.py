@@ -140,13 +140,18 @@ def load_dataset(
         raise DatasetError(f"{path}: malformed dataset: {err}") from err
     if world is not None and ds.world != world:
         raise DatasetError(f"{path} holds a {ds.world} dataset, not {world}")
-    if params is not None and _canon(params) != _canon(ds.params):
+    if params is not None and _canon(ds.world, params) != _canon(ds.world, ds.params):
         raise DatasetError(f"{path} was made with {ds.world} params {ds.params}, not {params}")
     return ds
 
 
-def _canon(params: dict[str, object]) -> str:
-    return json.dumps(params, sort_keys=True)
+def _canon(world: str, params: dict[str, object]) -> str:
+    """Parameters with the world's defaults filled in ({} and {"supervisor": None} agree)."""
+    from simulacra.worlds.registry import make_world
+
+    with contextlib.suppress(ImportError, ValueError):  # a world we lack: compare as written
+        params = make_world(world, **params).params()
+    return json.dumps(params, sort_keys=True, default=str)
 
 
 def _load_npz(path: Path) -> Dataset:
