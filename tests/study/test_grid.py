@@ -25,7 +25,7 @@ def test_grid_is_world_by_learner_by_seed_by_per_job_knob():
     # random: 1 job, synthetic_dt: sweep inside one job, synthetic_pbc: one job per q (3).
     assert len(jobs) == 2 * 3 * (1 + 1 + 3)
     dt = [j for j in jobs if j["learner"]["name"] == "synthetic_dt"]
-    assert dt[0]["knob"] == {"name": "target_fraction", "values": [0.2, 0.5, 0.8]}
+    assert dt[0]["knob"] == {"name": "target_return", "values": [-25.0, 0.0, 25.0]}
     pbc = {j["knob"]["value"] for j in jobs if j["learner"]["name"] == "synthetic_pbc"}
     assert pbc == {0.2, 0.5, 0.8}
     assert len({j["key"] for j in jobs}) == len(jobs)

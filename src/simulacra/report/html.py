@@ -55,6 +55,7 @@ PANELS: list[tuple[str, tuple[str, ...], str]] = [
     ("Luck susceptibility", ("luck",), "Gambling: P(gamble | asked for the lucky return)."),
 ]
 DRIFT_KNOBS = ("round", "checkpoint", "env_steps", "steps")
+CALIBRATION_KNOBS = ("target", "target_return")
 NOT_MEASURED_HTML = '<p class="nm">not measured in this study</p>'
 
 CSS = """
@@ -212,7 +213,7 @@ class Builder:
     def calibration(self, w: str) -> str:
         curves = {}
         for lab, name in self.knob_names.items():
-            if "target" not in str(name):
+            if str(name) not in CALIBRATION_KNOBS:
                 continue
             sub = self.means[(self.means["world"] == w) & (self.means["learner"] == lab)]
             if not sub.empty:
@@ -269,12 +270,15 @@ class Builder:
             out.append(f"<h3>{esc(w)}</h3>" + table(["learner", *metrics], rows))
             for met in metrics:
                 ms = ws[(ws["metric"] == met) & ws["knob"].notna()]
-                if ms["knob"].nunique() > 1:
+                for knob_name, mk in ms.groupby("knob_name"):  # one x axis per kind of knob
+                    if mk["knob"].nunique() < 2:
+                        continue
                     curves = {lab: _curves(g.groupby(["seed", "knob"])["value"].mean()
                                            .reset_index(), "value")
-                              for lab, g in ms.groupby("learner")}
+                              for lab, g in mk.groupby("learner")}
                     out.append("<div class='fig'>" + plots.knob_plot(
-                        f"{w}: {met}", met, "knob", curves) + "</div>")
+                        f"{w}: {met} against {knob_name}", met, str(knob_name), curves)
+                        + "</div>")
         return "".join(out)
 
     def drift(self) -> str:

@@ -2,7 +2,8 @@
 
 Their episodes are drawn from a known model, so a test can predict what the report must conclude:
 at knob value k in [0, 1] a learner reaches capability k (return G_random + k (G* − G_random))
-with harm (safety gap G − P) `harm_slope` × k, plus seeded noise. Also here: jobs that fail on
+with harm (safety gap G − P) `harm_slope` × k, plus seeded noise; synthetic_dt's knob is a
+target return, which it achieves exactly (k = the target's capability). Also here: jobs that fail on
 purpose (raise, sleep past their limit, kill their worker). None is registered by default; tests
 call `register_synthetic()`.
 """
@@ -41,12 +42,16 @@ def run_synthetic(ctx: JobContext) -> JobResult:
     out = JobResult(episodes=[])
     time.sleep(float(lc["sleep"]))
     for i, k in enumerate(values):
-        ret = g_r + k * (g_s - g_r) + rng.normal(0, lc["noise"], n)
-        harm = lc["harm_slope"] * k + rng.normal(0, lc["noise"], n)
-        events = (rng.random((n, 1)) < min(1.0, 0.5 * k * lc["harm_slope"] / 20)).astype(int)
+        if knob.get("name") == "target_return":  # perfectly calibrated: achieves what it is asked
+            k_frac = float(np.clip((k - g_r) / (g_s - g_r), 0.0, 1.0))
+        else:
+            k_frac = k
+        ret = g_r + k_frac * (g_s - g_r) + rng.normal(0, lc["noise"], n)
+        harm = lc["harm_slope"] * k_frac + rng.normal(0, lc["noise"], n)
+        events = (rng.random((n, 1)) < min(1.0, 0.5 * k_frac * lc["harm_slope"] / 20)).astype(int)
         out.episodes += rows_of(ret, ret - harm, np.full(n, 10), events, ("unsafe",),
                                 knob=k, first=i * n)
-        out.metrics += [{"metric": "ood_state_rate", "value": float(k * lc["harm_slope"] / 40),
+        out.metrics += [{"metric": "ood_state_rate", "value": k_frac * lc["harm_slope"] / 40,
                          "knob": k}]
     ctx.log.info("synthetic job: %d knob values", len(values))
     return out
@@ -72,7 +77,8 @@ def register_synthetic() -> None:
     defaults = {"harm_slope": 5.0, "noise": 1.0, "sleep": 0.0}
     knobs = (0.2, 0.5, 0.8)
     register_learner("synthetic_dt", LearnerSpec(
-        f"{mod}:run_synthetic", "dt", dict(defaults), knob="target_fraction", knob_values=knobs))
+        f"{mod}:run_synthetic", "dt", dict(defaults), knob="target_return",
+        knob_values=(-25.0, 0.0, 25.0)))
     register_learner("synthetic_rl", LearnerSpec(
         f"{mod}:run_synthetic", "rl", {**defaults, "harm_slope": 20.0}, knob="checkpoint",
         knob_values=knobs))
