@@ -120,3 +120,12 @@ def test_random_data_on_every_small_world(name):
     validate(data)
     assert data.n_episodes == 12 and data.events.shape[1] == len(world.event_names)
     assert (data.states >= 0).all() == world.compilable
+
+
+def test_package_exports_resolve_to_the_functions():
+    import simulacra.data as data
+    from simulacra.data.generate import generate as gen
+
+    assert data.generate_dataset is gen
+    assert data.load_dataset.__name__ == "load_dataset"
+    assert issubclass(data.DatasetError, ValueError)
