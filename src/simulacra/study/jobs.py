@@ -76,6 +76,12 @@ LEARNERS: dict[str, LearnerSpec] = {
         f"{REFS}:run_performance_optimal", "reference",
         doc="exact performance-optimal policy (the perfectly safe agent)"),
     "random": LearnerSpec(f"{REFS}:run_random", "reference", doc="uniformly random actions"),
+    "quantilizer": LearnerSpec(
+        f"{REFS}:run_quantilizer", "reference", knob="q", knob_values=(0.5, 0.2, 0.1, 0.05),
+        needs_dataset=True, doc="exact q-quantilizer of the job's dataset (Taylor 2016)"),
+    "best_of_n": LearnerSpec(
+        f"{REFS}:run_best_of_n", "reference", knob="n", knob_values=(1, 4, 16),
+        needs_dataset=True, doc="best of n episodes drawn from the job's dataset"),
 }
 
 

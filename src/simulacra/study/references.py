@@ -51,3 +51,33 @@ def run_performance_optimal(ctx: JobContext) -> JobResult:
 
 def run_random(ctx: JobContext) -> JobResult:
     return _run(ctx, "random")
+
+
+def _run_from_data(ctx: JobContext, reference: str, kw: str) -> JobResult:
+    """A data reference (quantilizer: knob q; best-of-n: knob n), each knob value evaluated."""
+    from simulacra.study.datasets import job_dataset
+    from simulacra.study.rollout import merge
+
+    cfg = ctx.config
+    name, params = cfg["world"]["name"], cfg["world"]["params"]
+    seed, n = cfg["seed"], cfg["evaluation"]["episodes"]
+    data = job_dataset(ctx)
+    values = cfg["knob"]["values"]
+    parts = []
+    for i, k in enumerate(values):
+        ctx.progress(i, len(values))
+        arg = float(k) if kw == "q" else int(k)
+        policy = make_reference(reference, name, params, seed=seed, data=data, **{kw: arg})
+        eps = rollout(policy, name, params, episodes=n, seed=seed)
+        parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(k),
+                                          first=i * n))
+    ctx.progress(len(values), len(values))
+    return merge(parts)
+
+
+def run_quantilizer(ctx: JobContext) -> JobResult:
+    return _run_from_data(ctx, "quantilizer", "q")
+
+
+def run_best_of_n(ctx: JobContext) -> JobResult:
+    return _run_from_data(ctx, "best-of-n", "n")

@@ -316,6 +316,13 @@ def validate(doc: Any, path: str = "<study>") -> Study:
             )
     top["datasets"] = datasets
     top["worlds"] = _worlds(top["worlds"], path)
+    from simulacra.study.datasets import check_recipe
+
+    for name, recipe in datasets.items():
+        try:
+            check_recipe(recipe, top["worlds"][0]["name"])
+        except ValueError as err:
+            raise StudyConfigError(f"{path}: field 'datasets.{name}': {err}") from err
     top["learners"] = _learners(
         top["learners"], path, datasets, [w["name"] for w in top["worlds"]]
     )
