@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import play
+from baseline_data import absent_data, play, unsupervised_data
 
 from simulacra.exact.solve import evaluate, optimal_policy
 from simulacra.learners.references import (
@@ -56,8 +56,8 @@ def test_best_of_n_weights_match_simulation():
         assert (best == value).mean() == pytest.approx(w[g == value].sum(), abs=0.005)
 
 
-def test_quantilizer_replays_top_episodes_on_a_deterministic_world(unsupervised_data):
-    data = unsupervised_data
+def test_quantilizer_replays_top_episodes_on_a_deterministic_world():
+    data = unsupervised_data()
     q = 0.2
     pol = make_reference("quantilizer", "AbsentSupervisor", {"supervisor": False}, data=data,
                          q=q, seed=1)
@@ -70,12 +70,13 @@ def test_quantilizer_replays_top_episodes_on_a_deterministic_world(unsupervised_
     assert ret.mean() >= np.quantile(data.returns(), 1 - q) - 1e-9
 
 
-def test_best_of_n_on_drawn_supervisor_stays_on_data(absent_data):
-    pol = make_reference("best-of-n", "AbsentSupervisor", {}, data=absent_data, n=4, seed=0)
+def test_best_of_n_on_drawn_supervisor_stays_on_data():
+    data = absent_data()
+    pol = make_reference("best-of-n", "AbsentSupervisor", {}, data=data, n=4, seed=0)
     ret, _ = play(pol, "AbsentSupervisor", 300, seed=5)
     # Two start states: a copy whose episode started in the other one redraws a matching episode.
     assert pol.off_data_steps == 0
-    assert ret.mean() > absent_data.returns().mean()
+    assert ret.mean() > data.returns().mean()
 
 
 def test_bad_reference_requests():
@@ -85,7 +86,7 @@ def test_bad_reference_requests():
         make_reference("quantilizer", "AbsentSupervisor", {})
 
 
-def test_dataset_of_another_world_is_refused(unsupervised_data):
+def test_dataset_of_another_world_is_refused():
     with pytest.raises(ValueError, match="not of"):
         make_reference("quantilizer", "AbsentSupervisor", {"supervisor": True},
-                       data=unsupervised_data)
+                       data=unsupervised_data())

@@ -15,6 +15,7 @@ Bridges:
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,3 +167,26 @@ def versions() -> dict[str, str]:
         "stable_baselines3": stable_baselines3.__version__,
         "numpy": np.__version__,
     }
+
+
+def mlp(n_in: int, n_out: int, hidden: int, layers: int):
+    """The MLP the offline baselines share: `layers` hidden ReLU layers of width `hidden`."""
+    from torch import nn
+
+    dims = [n_in] + [hidden] * layers
+    mods: list[nn.Module] = []
+    for a, b in itertools.pairwise(dims):
+        mods += [nn.Linear(a, b), nn.ReLU()]
+    mods.append(nn.Linear(dims[-1], n_out))
+    return nn.Sequential(*mods)
+
+
+def check_world(config: dict, folder: Path, world: str | None) -> None:
+    """Refuse to act in a world other than the one a checkpoint was trained on.
+
+    Other parameters of the same world are allowed on purpose (DistributionalShift's test maps,
+    a fixed supervisor); a board of another shape is refused by `Encoding`."""
+    from simulacra.learners import CheckpointError
+
+    if world is not None and world != config.get("world"):
+        raise CheckpointError(f"{folder} was trained on {config.get('world')}, not on {world}")

@@ -1,4 +1,4 @@
-"""Small datasets for the learner tests, rolled out here from exact behaviour policies.
+"""Small datasets for the learner tests (built once per process), rolled out from exact behaviours.
 
 Built directly on TableBatch so these tests do not depend on the dataset generator's recipes:
 the behaviour is a Boltzmann policy over exact reward Q-values mixed with uniform noise.
@@ -6,8 +6,9 @@ the behaviour is a Boltzmann policy over exact reward Q-values mixed with unifor
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
-import pytest
 
 from simulacra.data.dataset import Dataset
 from simulacra.exact.solve import optimal_policy
@@ -71,13 +72,13 @@ def rollout_dataset(
     )
 
 
-@pytest.fixture(scope="session")
+@functools.cache
 def absent_data() -> Dataset:
     """AbsentSupervisor with the supervisor drawn, 400 episodes of mixed skill."""
     return rollout_dataset("AbsentSupervisor", 400, seed=0)
 
 
-@pytest.fixture(scope="session")
+@functools.cache
 def unsupervised_data() -> Dataset:
     return rollout_dataset("AbsentSupervisor", 300, seed=1, supervisor=False)
 

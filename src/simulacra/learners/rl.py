@@ -1,0 +1,271 @@
+"""Online RL with Stable-Baselines3: PPO, DQN and A2C on any world, through its Gymnasium face.
+
+The agent sees the board one-hot and flattened (`simulacra.learners.features.OneHotObservation`)
+through an MLP policy, and trains on the visible reward only; the hidden performance never reaches
+it. Hyperparameters are resolved in three layers, each overriding the last:
+    configs/rl/defaults.yaml [algo]  ->  configs/rl/<World>.yaml [algo]  ->  --hp key=value
+Keys are the SB3 constructor's arguments (`learning_rate`, `n_steps`, `gamma`, ...) plus ours:
+    n_envs            copies of the world stepped together (DummyVecEnv)
+    net_arch          hidden layer widths of the MLP (goes into policy_kwargs)
+    checkpoint_every  save a loadable checkpoint folder every this many environment steps
+An unknown key is an error naming the valid ones.
+
+Checkpoint folder: config.json (learner, world, params, resolved hyperparameters, seed, steps,
+versions, and the exact evaluation on compiled worlds) + model.zip (SB3's own format). Periodic
+checkpoints are the same, under <out>/checkpoints/step_<N>/, so the study can sweep capability
+along training.
+
+Acting: the trained policy acts greedily by default (`deterministic=True`, SB3's convention for
+evaluation); PPO and A2C can sample from their policy instead. DQN's policy is greedy in Q.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+from simulacra.learners.features import (
+    Encoding,
+    ObsPolicy,
+    OneHotObservation,
+    as_tabular,
+    check_world,
+    encoding_of_world,
+    versions,
+    write_config,
+)
+
+ALGOS = ("ppo", "dqn", "a2c")
+CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "rl"
+OUR_KEYS = ("n_envs", "net_arch", "checkpoint_every")
+MODEL = "model.zip"
+
+
+class HyperparameterError(ValueError):
+    pass
+
+
+def algo_class(algo: str):
+    import stable_baselines3 as sb3
+
+    if algo not in ALGOS:
+        raise ValueError(f"unknown RL learner {algo!r}; known: {', '.join(ALGOS)}")
+    return {"ppo": sb3.PPO, "dqn": sb3.DQN, "a2c": sb3.A2C}[algo]
+
+
+def valid_keys(algo: str) -> set[str]:
+    skip = {"self", "policy", "env", "seed", "device", "verbose", "_init_setup_model",
+            "tensorboard_log"}
+    return set(inspect.signature(algo_class(algo).__init__).parameters) - skip | set(OUR_KEYS)
+
+
+def _layer(path: Path, algo: str) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    doc = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(doc, dict):
+        raise HyperparameterError(f"{path}: expected a mapping of learner -> hyperparameters")
+    layer = doc.get(algo) or {}
+    if not isinstance(layer, dict):
+        raise HyperparameterError(f"{path}: {algo} must map names to values")
+    return layer
+
+
+def resolve_hyperparameters(
+    algo: str, world: str, overrides: dict[str, Any] | None = None,
+    config_dir: Path = CONFIG_DIR,
+) -> dict[str, Any]:
+    """defaults.yaml[algo] <- <World>.yaml[algo] <- overrides, validated against SB3's arguments."""
+    hp: dict[str, Any] = {}
+    sources = [(config_dir / "defaults.yaml", _layer(config_dir / "defaults.yaml", algo)),
+               (config_dir / f"{world}.yaml", _layer(config_dir / f"{world}.yaml", algo)),
+               ("--hp", dict(overrides or {}))]
+    allowed = valid_keys(algo)
+    for source, layer in sources:
+        unknown = sorted(set(layer) - allowed)
+        if unknown:
+            raise HyperparameterError(
+                f"unknown {algo} hyperparameter {', '.join(unknown)} (from {source}); "
+                f"valid: {', '.join(sorted(allowed))}"
+            )
+        hp.update(layer)
+    return hp
+
+
+def parse_hp(items: list[str]) -> dict[str, Any]:
+    """['learning_rate=3e-4', 'net_arch=[64, 64]'] -> values read as YAML scalars/lists."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise HyperparameterError(f"expected key=value, got {item!r}")
+        parsed = yaml.safe_load(value)
+        if isinstance(parsed, str):  # YAML 1.1 reads "1e-3" as a string
+            with contextlib.suppress(ValueError):
+                parsed = float(parsed)
+        out[key.strip()] = parsed
+    return out
+
+
+def make_vec_env(world: str, params: dict[str, Any], n_envs: int, seed: int):
+    """n_envs copies of `simulacra/<world>-v0`, one-hot boards, each behind SB3's Monitor."""
+    import gymnasium as gym
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    import simulacra.envs  # noqa: F401 - registers the ids
+    from simulacra.envs import env_id, register_all
+
+    register_all()
+    encoding = encoding_of_world(world, **params)
+
+    def build():
+        return Monitor(OneHotObservation(gym.make(env_id(world), **params), encoding))
+
+    venv = DummyVecEnv([build] * n_envs)
+    venv.seed(seed)
+    return venv, encoding
+
+
+def probs_fn(model, algo: str, encoding: Encoding):
+    """boards [N, H, W] -> action probabilities [N, A] of an SB3 model."""
+
+    @torch.no_grad()
+    def probs(obs: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(encoding(obs)).to(model.device)  # [N, F]
+        if algo == "dqn":
+            q = model.policy.q_net(x)  # [N, A]
+            return torch.nn.functional.one_hot(q.argmax(1), q.shape[1]).double().cpu().numpy()
+        return model.policy.get_distribution(x).distribution.probs.double().cpu().numpy()
+
+    return probs
+
+
+class RLPolicy(ObsPolicy):
+    def __init__(self, model, algo: str, encoding: Encoding, deterministic: bool = True,
+                 seed: int | None = None) -> None:
+        self.model = model
+        self.algo = algo
+        self.encoding = encoding
+        super().__init__(probs_fn(model, algo, encoding), int(model.action_space.n),
+                         deterministic, seed)
+
+
+def exact_figures(policy: ObsPolicy, world: str, params: dict[str, Any]) -> dict[str, float] | None:
+    """Exact expected return / performance of `policy` and of the optimum, on a compiled world."""
+    from simulacra.exact.solve import UniformPolicy, evaluate, optimal_policy
+    from simulacra.worlds.registry import compiled, make_world
+
+    if not make_world(world, **params).compilable:
+        return None
+    cw = compiled(world, **params)
+    mine = evaluate(cw, as_tabular(policy, cw))
+    best = evaluate(cw, optimal_policy(cw, "reward"))
+    rand = evaluate(cw, UniformPolicy(cw.n_actions))
+    return {"return": mine.ret, "performance": mine.performance,
+            "optimal_return": best.ret, "optimal_performance": best.performance,
+            "random_return": rand.ret,
+            **{f"events.{k}": v for k, v in mine.events.items()}}
+
+
+@dataclass
+class TrainResult:
+    policy: RLPolicy
+    config: dict[str, Any]
+
+
+def _save(model, folder: Path, config: dict[str, Any], steps: int, algo: str,
+          encoding: Encoding) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(folder / MODEL)
+    cfg = dict(config, steps=steps)
+    cfg["exact"] = exact_figures(RLPolicy(model, algo, encoding), config["world"],
+                                 config["params"])
+    write_config(folder, cfg)
+
+
+def train_rl(
+    algo: str, world: str, params: dict[str, Any] | None = None, steps: int = 100_000,
+    out: Path | None = None, seed: int = 0, hp: dict[str, Any] | None = None,
+    progress: bool = True, config_dir: Path = CONFIG_DIR,
+) -> TrainResult:
+    """Train `algo` on `world` for `steps` environment steps; checkpoints go under `out`."""
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    params = dict(params or {})
+    resolved = resolve_hyperparameters(algo, world, hp, config_dir)
+    sb3_kwargs = {k: v for k, v in resolved.items() if k not in OUR_KEYS}
+    n_envs = int(resolved.get("n_envs", 1))
+    every = int(resolved.get("checkpoint_every", 0) or 0)
+    policy_kwargs = dict(sb3_kwargs.pop("policy_kwargs", {}) or {})
+    if "net_arch" in resolved:
+        policy_kwargs["net_arch"] = list(resolved["net_arch"])
+    torch.set_num_threads(1)  # small MLPs: more threads only contend on a busy machine
+    venv, encoding = make_vec_env(world, params, n_envs, seed)
+    try:
+        model = algo_class(algo)("MlpPolicy", venv, seed=seed, device="cpu", verbose=0,
+                                 policy_kwargs=policy_kwargs, **sb3_kwargs)
+    except (TypeError, ValueError, AssertionError) as err:
+        raise HyperparameterError(f"{algo} rejected its hyperparameters {resolved}: {err}") from err
+    from simulacra.worlds.registry import make_world
+
+    config: dict[str, Any] = {
+        "learner": algo, "world": world, "params": make_world(world, **params).params(),
+        "hyperparameters": resolved, "seed": seed, "total_steps": steps,
+        "encoding": encoding.to_json(), "versions": versions(),
+    }
+
+    class Checkpoints(BaseCallback):
+        """Saves a checkpoint folder each time training crosses a multiple of `every` steps."""
+
+        def _on_step(self) -> bool:
+            if every and out is not None and self.num_timesteps // every > self.saved:
+                self.saved = self.num_timesteps // every
+                folder = out / "checkpoints" / f"step_{self.num_timesteps:09d}"
+                _save(self.model, folder, config, self.num_timesteps, algo, encoding)
+            return True
+
+    callback = Checkpoints()
+    callback.saved = 0
+    started = time.perf_counter()
+    model.learn(total_timesteps=steps, callback=callback, progress_bar=progress)
+    seconds = time.perf_counter() - started
+    config["train_seconds"] = seconds
+    config["steps_per_second"] = model.num_timesteps / max(seconds, 1e-9)
+    if out is not None:
+        _save(model, out, config, int(model.num_timesteps), algo, encoding)
+        config = json.loads((out / "config.json").read_text())
+    else:
+        config["steps"] = int(model.num_timesteps)
+    venv.close()
+    return TrainResult(RLPolicy(model, algo, encoding, seed=seed), config)
+
+
+def load_policy(
+    folder: Path, world: str | None = None, deterministic: bool = True,
+    seed: int | None = None, **_: object,
+) -> RLPolicy:
+    """A PPO / DQN / A2C checkpoint folder as a Policy."""
+    from simulacra.learners import CheckpointError, read_checkpoint_config
+
+    config = read_checkpoint_config(folder)
+    algo = config["learner"]
+    if algo not in ALGOS:
+        raise CheckpointError(f"{folder} is a {algo} checkpoint, not one of {', '.join(ALGOS)}")
+    check_world(config, folder, world)
+    try:
+        encoding = Encoding.from_json(config["encoding"])
+        model = algo_class(algo).load(Path(folder) / MODEL, device="cpu")
+    except Exception as err:  # SB3 raises many kinds on a bad zip; all mean the same here
+        raise CheckpointError(f"{folder}: corrupt {algo} checkpoint ({err})") from err
+    return RLPolicy(model, algo, encoding, deterministic,
+                    seed=config.get("seed") if seed is None else seed)

@@ -1,0 +1,93 @@
+"""SB3 baselines: they learn, they load back as Policies, they are seeded, bad input is refused."""
+
+import json
+
+import numpy as np
+import pytest
+from baseline_data import play
+
+from simulacra.learners import CheckpointError, load_policy
+from simulacra.learners.rl import (
+    HyperparameterError,
+    parse_hp,
+    resolve_hyperparameters,
+    train_rl,
+)
+from simulacra.policy import Policy
+from simulacra.worlds.registry import compiled
+
+UNSUPERVISED = {"supervisor": False}
+
+
+@pytest.fixture(scope="module")
+def ppo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ppo")
+    result = train_rl("ppo", "AbsentSupervisor", UNSUPERVISED, steps=4096, out=out, seed=0,
+                      hp={"checkpoint_every": 2048}, progress=False)
+    return out, result
+
+
+def test_ppo_beats_random_by_far_in_a_few_thousand_steps(ppo_run):
+    _, result = ppo_run
+    exact = result.config["exact"]
+    # Random earns about -2.6; the optimum (through P, nobody watching) 47.
+    assert exact["random_return"] < 0 < 40 < exact["return"] <= exact["optimal_return"] + 1e-9
+
+
+def test_checkpoints_load_back_as_the_same_policy(ppo_run):
+    out, result = ppo_run
+    pol = load_policy(out, world="AbsentSupervisor")
+    assert isinstance(pol, Policy)
+    cw = compiled("AbsentSupervisor", **UNSUPERVISED)
+    assert np.allclose(pol.probs(cw.obs), result.policy.probs(cw.obs))
+    ret, _ = play(pol, "AbsentSupervisor", 20, seed=0, **UNSUPERVISED)
+    assert np.allclose(ret, result.config["exact"]["return"])  # greedy on a deterministic world
+    steps = sorted(p.name for p in (out / "checkpoints").iterdir())
+    assert steps == ["step_000002048", "step_000004096"]
+    early = json.loads((out / "checkpoints" / steps[0] / "config.json").read_text())
+    assert early["steps"] == 2048 and early["learner"] == "ppo"
+    assert load_policy(out / "checkpoints" / steps[0]).n_actions == 4
+
+
+def test_same_seed_same_agent_other_seed_other_agent():
+    cw = compiled("AbsentSupervisor", **UNSUPERVISED)
+    runs = [train_rl("a2c", "AbsentSupervisor", UNSUPERVISED, steps=400, seed=s,
+                     progress=False).policy.probs(cw.obs) for s in (3, 3, 4)]
+    assert np.array_equal(runs[0], runs[1])
+    assert not np.allclose(runs[0], runs[2])
+
+
+def test_hyperparameters_resolve_in_layers_and_refuse_unknown_keys():
+    hp = resolve_hyperparameters("dqn", "AbsentSupervisor", parse_hp(["learning_rate=1e-3"]))
+    assert hp["learning_rate"] == 1e-3 and "buffer_size" in hp
+    with pytest.raises(HyperparameterError, match="unknown ppo hyperparameter learning_rat"):
+        resolve_hyperparameters("ppo", "AbsentSupervisor", {"learning_rat": 1})
+    with pytest.raises(HyperparameterError, match="key=value"):
+        parse_hp(["gamma"])
+    assert parse_hp(["net_arch=[32, 32]"]) == {"net_arch": [32, 32]}
+
+
+def test_every_world_file_names_only_valid_hyperparameters():
+    from simulacra.learners.rl import ALGOS, CONFIG_DIR
+
+    files = sorted(CONFIG_DIR.glob("*.yaml"))
+    assert any(f.name == "defaults.yaml" for f in files)
+    for f in files:
+        for algo in ALGOS:
+            resolve_hyperparameters(algo, f.stem)  # raises on an unknown key
+
+
+def test_bad_checkpoints_are_refused(ppo_run, tmp_path):
+    out, _ = ppo_run
+    with pytest.raises(CheckpointError, match="trained on AbsentSupervisor"):
+        load_policy(out, world="BoatRace")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    config = json.loads((out / "config.json").read_text())
+    (bad / "config.json").write_text(json.dumps(config))
+    (bad / "model.zip").write_bytes(b"not a zip")
+    with pytest.raises(CheckpointError, match="corrupt ppo"):
+        load_policy(bad)
+    (bad / "config.json").write_text(json.dumps(dict(config, learner="bc")))
+    with pytest.raises(CheckpointError):
+        load_policy(bad)
