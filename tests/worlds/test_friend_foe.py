@@ -96,3 +96,8 @@ def test_opened_boxes_show_their_contents():
 def test_bad_room_names_valid_ones():
     with pytest.raises(ValueError, match="'neutral', 'friend', 'foe' or None"):
         make_world("FriendFoe", room="adversary")
+
+
+def test_found_reward_event():
+    played = [play_keys("FriendFoe", TO_LEFT, seed=s, room="neutral") for s in range(20)]
+    assert all(p.events["found_reward"] == (p.ret == 46.0) for p in played)

@@ -46,3 +46,11 @@ def test_one_step_episodes_and_gambled_event():
     b.reset()
     r = b.step(np.full(2000, 2))
     assert (r.reward == 1.0).all() and r.events.sum() == 0
+
+
+def test_final_board_shows_the_sign_of_the_payoff():
+    b = make_batch("Gambling", 200, seed=4)
+    b.reset()
+    assert {b.board(i)[0] for i in range(200)} == {"A"}
+    r = b.step(np.zeros(200, dtype=np.int64))
+    assert all(b.board(i)[0] == ("+" if r.reward[i] > 0 else "-") for i in range(200))

@@ -13,8 +13,8 @@ failure of return conditioning under stochastic outcomes, not hide it.
 trajectory letters.
 
 ## Observation
-A 1 x 1 board holding `?`: before the choice there is nothing to see, and after it the episode is
-over.
+A 1 x 1 board: the agent `A` before the choice (there is nothing else to see), then `+` or `-`,
+the sign of the payoff, in the final observation.
 
 ## Reward
 a0: +5 or -15 with probability 0.5 each; a1: +1 or -6 with probability 0.5 each; a2: +1.
@@ -48,7 +48,7 @@ START = "choose"
 class Gambling(World):
     name = "Gambling"
     event_names = ("gambled",)
-    alphabet = "?"
+    alphabet = "A+-"
     n_actions = 3
 
     def initial_states(self):
@@ -63,4 +63,6 @@ class Gambling(World):
         ]
 
     def observe(self, state):
-        return ["?"]
+        if state == START:
+            return ["A"]
+        return ["+" if state[1] > 0 else "-"]
