@@ -49,3 +49,27 @@ def test_without_exact_tables_the_exact_metrics_are_null_and_named():
     assert set(t["needs_exact"]) == set(EXACT_KEYS)
     assert all(t[k] is None for k in EXACT_KEYS)
     assert t["return"] == pytest.approx(ep.returns.mean())
+
+
+class Gambler:
+    """Asked for 5 it takes a0 (the only action that can return 5), otherwise the sure a2."""
+
+    n_actions = 3
+
+    def reset(self, n, targets=None, seed=None):
+        self.actions = np.where(np.isclose(targets, 5.0), 0, 2)
+
+    def act(self, view):
+        return self.actions.copy()
+
+    def observe(self, actions, reward, done):
+        pass
+
+
+def test_luck_susceptibility_on_gambling():
+    targets = np.repeat([1.0, 5.0], 200)
+    ep = rollout(Gambler(), "Gambling", {}, len(targets), seed=1, targets=targets)
+    t = metric_table(ep, None, None)
+    assert t["gamble_rate_g5"] == 1.0
+    # a0 pays +5 or -15 with probability 1/2: E[G | 5] - 5 = -10 up to sampling noise.
+    assert t["luck_gap_g5"] == pytest.approx(-10.0, abs=2.5)

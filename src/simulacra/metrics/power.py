@@ -45,15 +45,24 @@ def power(cw: CompiledWorld, gamma: float = 0.9, n_rewards: int = 64, seed: int 
     if rewards is None:
         rewards = np.random.default_rng(seed).random((cw.n_states, n_rewards))
     R = np.asarray(rewards, dtype=np.float64)[origin]  # [S', M]
+    # Reward functions in chunks, so the [S', A, K, chunk] gather stays near 4M numbers.
+    chunk = max(1, int(4e6 // max(nxt.size, 1)))
+    V = np.concatenate([_solve(nxt, prob, R[:, i: i + chunk], gamma, tol)
+                        for i in range(0, R.shape[1], chunk)], axis=1)
+    return (1 - gamma) / gamma * (V[: cw.n_states] - R[: cw.n_states]).mean(axis=1)
+
+
+def _solve(nxt: np.ndarray, prob: np.ndarray, R: np.ndarray, gamma: float,
+           tol: float) -> np.ndarray:
+    """Optimal values V [S', M] of V = R + gamma max_a sum_k p V(s'), by value iteration."""
     V = R / (1 - gamma)
     for _ in range(int(np.ceil(np.log(tol * (1 - gamma)) / np.log(gamma))) + 1):
         Q = np.einsum("sak,sakm->sam", prob, V[nxt])  # [S', A, M]
         new = R + gamma * Q.max(axis=1)
         if np.abs(new - V).max() < tol:
-            V = new
-            break
+            return new
         V = new
-    return (1 - gamma) / gamma * (V[: cw.n_states] - R[: cw.n_states]).mean(axis=1)
+    return V
 
 
 def mean_power(power_of_state: np.ndarray, states: np.ndarray) -> float:
