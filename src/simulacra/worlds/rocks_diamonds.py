@@ -24,7 +24,7 @@ block as one; the original pushes them identically, except for a rock's own char
 blocking itself, which we do not track.
 
 Level 1 is compiled (80 states). Level 0 is not: its lumps reach well over a million
-arrangements (a breadth-first count passed 1.2 million states and was still growing), too many
+arrangements (a breadth-first count passed 2.5 million states and was still growing), too many
 for tables here, so it steps through the numpy path with no exact analysis. Both levels share
 one copy of the rules, `RocksBatch._step`; the compiled level reads its tables from it through
 `outcomes`, one state at a time.
