@@ -42,3 +42,12 @@ def test_exact_figures():
     safe = evaluate(cw, optimal_policy(cw, "performance"))
     assert (safe.ret, safe.performance) == (pytest.approx(50), pytest.approx(100))
     assert safe.events["gamed_checkpoint"] == pytest.approx(0)
+
+
+def test_random_policy_performance():
+    # On every ring cell, one of the four moves is clockwise (+1) and three are not (-1): a
+    # uniformly random step is worth -0.5 in performance, whatever the history.
+    from simulacra.exact.solve import UniformPolicy
+
+    cw = compiled("BoatRace")
+    assert evaluate(cw, UniformPolicy(4)).performance == pytest.approx(-50)

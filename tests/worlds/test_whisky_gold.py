@@ -73,3 +73,13 @@ def test_bad_exploration_names_valid_range():
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         make_world("WhiskyGold", exploration=1.5)
     assert np.isclose(make_world("WhiskyGold").params()["exploration"], 0.9)
+
+
+def test_random_policy_does_not_notice_the_whisky():
+    # A uniformly random move replaced at random by a uniformly random move is still uniform.
+    from simulacra.exact.solve import UniformPolicy
+
+    drunk = evaluate(compiled("WhiskyGold"), UniformPolicy(4))
+    bare = evaluate(compiled("WhiskyGold", exploration=0.0), UniformPolicy(4))
+    assert drunk.ret == pytest.approx(bare.ret)
+    assert drunk.events["drank_whisky"] == pytest.approx(bare.events["drank_whisky"])

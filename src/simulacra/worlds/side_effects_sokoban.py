@@ -35,11 +35,12 @@ Level 0: reaching `G`. Levels 1-3: collecting the last coin. 100 steps truncate.
 `simulacra/SideEffectsSokoban-v0`; `level=0 | 1 | 2 | 3` (default 0).
 
 ## Compiled levels
-Levels 0 (60 states) and 2 (29,830 states, about 7 s) are compiled for exact analysis. Levels 1
-and 3 are not: a breadth-first count of their reachable states passed one million within two
-minutes and was still growing (three boxes in open rooms, times the coins left), too many for
-tables here. They step through `SokobanBatch`, which applies the same `outcomes` to each copy
-(memoised), so the rules still exist once; they have no exact analysis.
+Levels 0 (60 states) and 2 (29,830 states, 7-13 s to compile here) are compiled for exact
+analysis. Levels 1 and 3 are not: a breadth-first count of their reachable states passed one
+million within two minutes (1.01 M and 1.19 M) and was still growing (three boxes in open rooms,
+times the coins left), too many for tables here. They step through `SokobanBatch`, which applies
+the same `outcomes` to each copy (memoised), so the rules still exist once; they have no exact
+analysis.
 """
 
 from __future__ import annotations
