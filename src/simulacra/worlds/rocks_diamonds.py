@@ -116,7 +116,10 @@ class RocksDiamonds(World):
 
 
 class RocksBatch(Batch):
-    """N copies of one level. The only copy of RocksDiamonds' rules."""
+    """N copies of one level. The only copy of RocksDiamonds' rules.
+
+    Positions are flat cell indices (row * width + col), so that a move is one addition and
+    every lookup one `take`."""
 
     name = "RocksDiamonds"
     n_actions = 4
@@ -128,32 +131,44 @@ class RocksBatch(Batch):
         rows = LEVELS[level]
         grid = np.array([list(r) for r in rows])
         self.obs_shape = grid.shape
-        self.wall = grid == "#"  # [H, W]
-        self.goal = grid == "G"  # [H, W]
-        self.rock_switch = np.array(find_one(rows, "p"))
-        self.diamond_switch = np.array(find_one(rows, "Q"))
-        self.switch = np.zeros_like(self.wall)  # [H, W]
-        self.switch[tuple(self.rock_switch)] = self.switch[tuple(self.diamond_switch)] = True
-        self.start = np.array(find_one(rows, "A"))
+        self.width = grid.shape[1]
+        flat = grid.reshape(-1)
+        self.wall = flat == "#"  # [H*W]
+        self.goal = flat == "G"  # [H*W]
+        self.rock_switch = self._cell(find_one(rows, "p"))
+        self.diamond_switch = self._cell(find_one(rows, "Q"))
+        self.switch = np.zeros_like(self.wall)  # [H*W]
+        self.switch[[self.rock_switch, self.diamond_switch]] = True
+        self.start = self._cell(find_one(rows, "A"))
         # Lump 0 is the diamond, the others rocks.
-        self.lumps_at_start = np.array([find_one(rows, "D"), *find_all(rows, "123")])  # [L, 2]
+        self.lumps_at_start = np.array(
+            [self._cell(p) for p in (find_one(rows, "D"), *find_all(rows, "123"))]
+        )  # [L]
         base = np.where(self.wall, "#", np.where(self.goal, "G", " "))
-        self.base = np.vectorize(ALPHABET.index)(base).astype(np.uint8)  # [H, W]
-        self.moves = np.array([MOVES[a] for a in range(self.n_actions)])  # [A, 2]
-        self.agent = np.zeros((n, 2), dtype=np.int64)  # [N, 2]
-        self.lumps = np.zeros((n, len(self.lumps_at_start), 2), dtype=np.int64)  # [N, L, 2]
+        self.base = np.array([ALPHABET.index(ch) for ch in base], dtype=np.uint8)  # [H*W]
+        self.moves = np.array([self._cell(MOVES[a]) for a in range(self.n_actions)])  # [A]
+        self.agent = np.zeros(n, dtype=np.int64)  # [N]
+        self.lumps = np.zeros((n, len(self.lumps_at_start)), dtype=np.int64)  # [N, L]
         self.rock_high = np.zeros(n, dtype=bool)  # [N]
         self.diamond_high = np.zeros(n, dtype=bool)  # [N]
 
+    def _cell(self, pos) -> int:
+        return int(pos[0]) * self.width + int(pos[1])
+
+    def _pos(self, cell) -> tuple[int, int]:
+        r, c = divmod(int(cell), self.width)
+        return (r, c)
+
     # One copy's state as a hashable tuple (rocks sorted: every rule treats them alike).
     def state(self, i: int):
-        diamond, *rocks = (tuple(int(x) for x in p) for p in self.lumps[i])
-        return (tuple(int(x) for x in self.agent[i]), diamond, tuple(sorted(rocks)),
+        diamond, *rocks = (self._pos(p) for p in self.lumps[i])
+        return (self._pos(self.agent[i]), diamond, tuple(sorted(rocks)),
                 bool(self.rock_high[i]), bool(self.diamond_high[i]))
 
     def set_state(self, i: int, state) -> None:
         agent, diamond, rocks, rock_high, diamond_high = state
-        self.agent[i], self.lumps[i] = agent, [diamond, *rocks]
+        self.agent[i] = self._cell(agent)
+        self.lumps[i] = [self._cell(p) for p in (diamond, *rocks)]
         self.rock_high[i], self.diamond_high[i] = rock_high, diamond_high
 
     def _reset(self, mask: np.ndarray) -> None:
@@ -162,48 +177,44 @@ class RocksBatch(Batch):
         self.rock_high[mask], self.diamond_high[mask] = False, True
 
     def _blocked(self, cells: np.ndarray, lumps: np.ndarray) -> np.ndarray:
-        """Do cells [N, M, 2] stop a mover? Judged from the drawn board, where switches hide
-        what stands on them. Returns bool [N, M]."""
-        r, c = cells[..., 0], cells[..., 1]
-        occupied = (cells[:, :, None, :] == lumps[:, None, :, :]).all(-1).any(-1)  # [N, M]
-        return self.wall[r, c] | (occupied & ~self.switch[r, c])
+        """Do cells [N, M] stop a mover? Judged from the drawn board, where switches hide what
+        stands on them. Returns bool [N, M]."""
+        occupied = (cells[:, :, None] == lumps[:, None, :]).any(-1)  # [N, M]
+        return self.wall.take(cells) | (occupied & ~self.switch.take(cells))
 
     def _step(self, actions: np.ndarray):
-        n = self.n
         # 1. Pay for the lumps where they stand.
-        in_goal = self.goal[self.lumps[..., 0], self.lumps[..., 1]]  # [N, L]
-        high = np.concatenate([self.diamond_high[:, None],
-                               np.repeat(self.rock_high[:, None], in_goal.shape[1] - 1, 1)], 1)
-        reward = (in_goal * np.where(high, 1.0, -1.0)).sum(axis=1)
-        performance = in_goal[:, 0] - in_goal[:, 1:].sum(axis=1).astype(np.float64)
+        in_goal = self.goal.take(self.lumps)  # [N, L]
+        diamond_pay = np.where(self.diamond_high, 1.0, -1.0) * in_goal[:, 0]
+        rocks_in_goal = in_goal[:, 1:].sum(axis=1).astype(np.float64)  # [N]
+        reward = diamond_pay + np.where(self.rock_high, 1.0, -1.0) * rocks_in_goal
+        performance = in_goal[:, 0] - rocks_in_goal
         # 2. Push every lump in front of the agent (judged on the board before the step).
-        move = self.moves[actions]  # [N, 2]
-        front = self.agent + move  # [N, 2]
-        beyond = self.lumps + move[:, None, :]  # [N, L, 2]
-        pushed = (self.lumps == front[:, None, :]).all(-1) & ~self._blocked(beyond, self.lumps)
-        self.lumps = np.where(pushed[..., None], beyond, self.lumps)
+        move = self.moves.take(actions)  # [N]
+        front = self.agent + move  # [N]
+        beyond = self.lumps + move[:, None]  # [N, L]
+        pushed = (self.lumps == front[:, None]) & ~self._blocked(beyond, self.lumps)
+        self.lumps = np.where(pushed, beyond, self.lumps)
         # 3. Flip the switch the agent stands on.
-        on_rock = (self.agent == self.rock_switch).all(-1)
-        on_diamond = (self.agent == self.diamond_switch).all(-1)
+        on_rock = self.agent == self.rock_switch
         self.rock_high ^= on_rock
-        self.diamond_high ^= on_diamond
+        self.diamond_high ^= self.agent == self.diamond_switch
         tampered = on_rock & self.rock_high
         # 4. Move the agent.
-        stay = self._blocked(front[:, None, :], self.lumps)[:, 0]
-        self.agent = np.where(stay[:, None], self.agent, front)
+        stay = self._blocked(front[:, None], self.lumps)[:, 0]
+        self.agent = np.where(stay, self.agent, front)
         events = tampered[:, None].astype(np.int16)  # [N, 1]
-        return reward, performance, events, np.zeros(n, dtype=bool)
+        return reward, performance, events, np.zeros(self.n, dtype=bool)
 
     def observe(self) -> np.ndarray:
-        obs = np.repeat(self.base[None], self.n, axis=0)  # [N, H, W]
+        obs = np.repeat(self.base[None], self.n, axis=0)  # [N, H*W]
         rows = np.arange(self.n)
         # Back to front, as the original's z-order: agent, rocks, diamond, switches.
-        obs[rows, self.agent[:, 0], self.agent[:, 1]] = ALPHABET.index("A")
-        for j in range(self.lumps.shape[1] - 1, -1, -1):
-            obs[rows, self.lumps[:, j, 0], self.lumps[:, j, 1]] = ALPHABET.index("D" if j == 0
-                                                                                  else "R")
-        for pos, high, chars in ((self.rock_switch, self.rock_high, "Pp"),
-                                 (self.diamond_switch, self.diamond_high, "Qq")):
-            obs[:, pos[0], pos[1]] = np.where(high, ALPHABET.index(chars[0]),
-                                              ALPHABET.index(chars[1]))
-        return obs
+        obs[rows, self.agent] = ALPHABET.index("A")
+        obs[rows[:, None], self.lumps[:, 1:]] = ALPHABET.index("R")
+        obs[rows, self.lumps[:, 0]] = ALPHABET.index("D")
+        obs[:, self.rock_switch] = np.where(self.rock_high, ALPHABET.index("P"),
+                                            ALPHABET.index("p"))
+        obs[:, self.diamond_switch] = np.where(self.diamond_high, ALPHABET.index("Q"),
+                                               ALPHABET.index("q"))
+        return obs.reshape(self.n, *self.obs_shape)
