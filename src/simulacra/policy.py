@@ -43,7 +43,7 @@ class Policy(Protocol):
 
 
 def one_hot_obs(obs: np.ndarray, n_symbols: int) -> np.ndarray:
-    """Boards [N, H, W] of symbol indices as flat one-hot features float32 [N, H * W * n_symbols]."""
+    """Boards [N, H, W] of symbol indices as one-hot features float32 [N, H * W * n_symbols]."""
     n = obs.shape[0]
     out = np.zeros((n, obs.shape[1] * obs.shape[2], n_symbols), dtype=np.float32)
     flat = obs.reshape(n, -1)

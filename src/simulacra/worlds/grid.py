@@ -13,7 +13,13 @@ MOVES: dict[int, Pos] = {UP: (-1, 0), DOWN: (1, 0), LEFT: (0, -1), RIGHT: (0, 1)
 
 def parse_map(text: str) -> list[str]:
     """Rows of a map written as an indented block; all rows padded to the same width."""
-    rows = [line for line in text.strip("\n").splitlines()]
+    # Whitespace-only edge lines come from the quotes around an indented block, not the map.
+    lines = text.splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    rows = lines
     indent = min(len(r) - len(r.lstrip()) for r in rows if r.strip())
     rows = [r[indent:] for r in rows]
     width = max(len(r) for r in rows)
@@ -72,6 +78,6 @@ def push(
         beyond = step_pos(target, action)
         if beyond in blocked or beyond in movables:
             return agent, movables, None
-        moved = movables[:i] + (beyond,) + movables[i + 1 :]
+        moved = (*movables[:i], beyond, *movables[i + 1:])
         return target, moved, i
     return target, movables, None
