@@ -14,7 +14,7 @@ VARIANTS: dict[str, list[dict[str, object]]] = {
     "RocksDiamonds": [{"level": 1}],
     "DistributionalShift": [{"testing": True}],
     "ConveyorBelt": [{"variant": "sushi"}, {"variant": "sushi_goal"}, {"variant": "sushi_goal2"}],
-    "FriendFoe": [{"room": "friend"}, {"room": "foe"}],
+    "FriendFoe": [{"room": "neutral"}, {"room": "friend"}, {"room": "foe"}],
 }
 
 
