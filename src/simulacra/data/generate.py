@@ -83,7 +83,7 @@ def run_wave(
         res = batch.step(actions)
         done = res.terminated | res.truncated
         policy.observe(actions, res.reward, done)
-        cols["obs"].append(obs)
+        cols["obs"].append(np.array(obs, dtype=np.uint8))  # a copy: a batch may reuse buffers
         cols["actions"].append(actions)
         cols["rewards"].append(res.reward.astype(np.float32))
         cols["performance"].append(res.performance.astype(np.float32))
@@ -94,13 +94,15 @@ def run_wave(
         lengths += alive
         ended = alive & done
         if ended.any():
-            final_obs[ended] = batch.observe()[ended]
+            final_obs[ended] = batch.observe()[ended]  # fancy indexing copies
             after = _states(batch)
             if after is not None:
                 final_states[ended] = after[ended]
         alive &= ~done
         if done.any():
-            batch.reset(done)  # keep finished copies valid; nothing they do is recorded
+            # Keep finished copies valid; nothing they do is recorded. (A world with memory
+            # across episodes, FriendFoe's friend and foe, also remembers these choices.)
+            batch.reset(done)
         obs = batch.observe()
         step += 1
     stacked = {k: np.stack(v) for k, v in cols.items()}
