@@ -1,0 +1,312 @@
+"""Training the Decision Transformer offline, and its checkpoint folder.
+
+Read top to bottom: the data as the trainer sees it (`Trajectories`), the resolved config
+(`TrainConfig`), batch sampling, the loss, the loop, then saving and loading checkpoints.
+
+A checkpoint folder holds `config.json` (`"learner": "dt"`, the world and its parameters, the
+resolved model and training configs, the seed, library versions, the data's return range) and
+`model.safetensors` (the state dict; safetensors cannot execute code when loaded).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass, fields
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from simulacra.data.dataset import Dataset
+from simulacra.learners import CheckpointError
+from simulacra.learners.dt import DecisionTransformer, DTConfig
+
+WEIGHTS = "model.safetensors"
+
+
+@dataclass
+class Trajectories:
+    """Episodes back to back, as the trainer reads them; built from a `Dataset` (boards, discrete
+    actions) or directly (float states, continuous actions, e.g. a Gymnasium task)."""
+
+    states: np.ndarray  # uint8 [T, H, W] boards or float32 [T, d] vectors
+    actions: np.ndarray  # int64 [T] or float32 [T, act_dim]
+    rewards: np.ndarray  # float32 [T]
+    timesteps: np.ndarray  # int64 [T] step index within the episode
+    starts: np.ndarray  # int64 [E + 1] episode i is steps starts[i]:starts[i + 1]
+    n_symbols: int = 0  # alphabet size when states are boards
+    act_dim: int = 0  # number of discrete actions (0: continuous, taken from actions' shape)
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset) -> Trajectories:
+        return cls(ds.obs, ds.actions.astype(np.int64), ds.rewards.astype(np.float32),
+                   ds.timesteps.astype(np.int64), ds.starts.astype(np.int64),
+                   n_symbols=len(ds.alphabet), act_dim=ds.n_actions)
+
+    @property
+    def discrete(self) -> bool:
+        return self.actions.ndim == 1
+
+    def returns(self) -> np.ndarray:
+        """Episode returns, float64 [E]."""
+        return np.add.reduceat(self.rewards.astype(np.float64), self.starts[:-1])
+
+    def returns_to_go(self) -> np.ndarray:
+        """R_t = r_t + r_{t+1} + ... + r_{end-1} within each episode, float64 [T]."""
+        c = np.concatenate([[0.0], np.cumsum(self.rewards, dtype=np.float64)])  # [T + 1]
+        ends = np.repeat(self.starts[1:], np.diff(self.starts))  # [T] one past each step's end
+        return c[ends] - c[:-1]
+
+    def episode_end(self) -> np.ndarray:
+        """For each step, one past the last step of its episode, int64 [T]."""
+        return np.repeat(self.starts[1:], np.diff(self.starts))
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on besides the data; saved, resolved, with the checkpoint."""
+
+    steps: int = 5000
+    """Gradient steps."""
+    batch_size: int = 64
+    """Windows per step (the original gym configuration: 64)."""
+    context: int = 20
+    """K: steps per window."""
+    hidden: int = 128
+    """Token width."""
+    n_layer: int = 3
+    """Transformer blocks."""
+    n_head: int = 1
+    """Attention heads."""
+    dropout: float = 0.1
+    """Dropout rate everywhere in the model."""
+    activation: str = "relu"
+    """MLP non-linearity."""
+    lr: float = 1e-4
+    """Peak AdamW learning rate (the original gym DT: 1e-4)."""
+    weight_decay: float = 1e-4
+    """AdamW weight decay."""
+    warmup_steps: int = 500
+    """Linear learning-rate warmup from 0 (the original used 10k of 100k steps; ours are short)."""
+    grad_clip: float = 0.25
+    """Gradient-norm clip (the original gym DT: 0.25)."""
+    return_scale: float = 0.0
+    """Returns-to-go are divided by this; 0 means the data's largest |return| (at least 1)."""
+    max_timestep: int = 0
+    """Timestep embedding size; 0 means the data's longest episode (later steps are clamped)."""
+    action_scale: float = 1.0
+    """Continuous actions: predictions are tanh(.) * action_scale."""
+    seed: int = 0
+    """Seeds weights, dropout and batch sampling: the same seed gives the same weights on CPU."""
+    device: str = "auto"
+    """"auto" (CUDA when present), "cpu" or "cuda"."""
+    progress: bool = True
+    """Show a progress bar with tokens/s."""
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown training options: {sorted(unknown)}")
+        return cls(**d)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for, but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def model_config(data: Trajectories, cfg: TrainConfig) -> DTConfig:
+    """The model that fits `data` at the widths of `cfg`."""
+    scale = cfg.return_scale or max(1.0, float(np.abs(data.returns()).max(initial=0.0)))
+    max_t = cfg.max_timestep or int(data.timesteps.max(initial=0)) + 1
+    if data.discrete:
+        act_dim = data.act_dim or int(data.actions.max()) + 1
+    else:
+        act_dim = data.actions.shape[1]
+    return DTConfig(
+        state_shape=data.states.shape[1:], act_dim=act_dim, discrete=data.discrete,
+        n_symbols=data.n_symbols, hidden=cfg.hidden, n_layer=cfg.n_layer, n_head=cfg.n_head,
+        context=cfg.context, max_timestep=max_t, dropout=cfg.dropout,
+        activation=cfg.activation,  # type: ignore[arg-type]
+        action_scale=cfg.action_scale, return_scale=scale,
+    )
+
+
+class Sampler:
+    """Windows of K steps. Episodes are drawn with probability proportional to their length and
+    the window's start uniformly within the episode (the original DT's sampling): together, a
+    start step drawn uniformly from all steps. Windows that run past the episode's end are padded
+    on the right (`valid` False); see the token layout in `simulacra.learners.dt`."""
+
+    def __init__(self, data: Trajectories, context: int, rng: np.random.Generator) -> None:
+        self.data, self.K, self.rng = data, context, rng
+        self.rtg = data.returns_to_go().astype(np.float32)  # [T]
+        self.end = data.episode_end()  # [T]
+
+    def sample(self, batch_size: int, device: torch.device) -> dict[str, torch.Tensor]:
+        d = self.data
+        start = self.rng.integers(0, len(d.timesteps), batch_size)  # [B]
+        idx = start[:, None] + np.arange(self.K)  # [B, K]
+        valid = idx < self.end[start][:, None]  # [B, K]
+        idx = np.where(valid, idx, start[:, None])  # padded slots repeat the first step
+        out = {
+            "states": d.states[idx],  # [B, K, H, W] or [B, K, d]
+            "actions": d.actions[idx],  # [B, K] or [B, K, act_dim]
+            "rtg": self.rtg[idx],  # [B, K]
+            "timesteps": np.where(valid, d.timesteps[idx], 0),  # [B, K]
+            "valid": valid,  # [B, K]
+        }
+        return {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in out.items()}
+
+
+def loss_fn(model: DecisionTransformer, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Cross-entropy (discrete) or mean squared error (continuous) of the action predicted at
+    each real state token; padded steps are left out."""
+    pred = model(batch["rtg"], batch["states"], batch["actions"], batch["timesteps"])
+    valid = batch["valid"]  # [B, K]
+    if model.cfg.discrete:
+        return F.cross_entropy(pred[valid], batch["actions"][valid])
+    return ((pred[valid] - batch["actions"][valid]) ** 2).mean()
+
+
+def make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device):
+    """AdamW, fused where this torch build offers it (CPU and CUDA in torch >= 2.4), with a
+    linear warmup."""
+    try:
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
+                                fused=True)
+    except (RuntimeError, TypeError):
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    warm = max(1, cfg.warmup_steps)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
+    return opt, sched
+
+
+def train(data: Trajectories, cfg: TrainConfig) -> tuple[DecisionTransformer, list[float]]:
+    """Train a fresh model on `data`; returns it (in eval mode) and the loss of every step."""
+    if len(data.starts) < 2 or len(data.timesteps) == 0:
+        raise ValueError("cannot train on an empty dataset")
+    device = resolve_device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    model = DecisionTransformer(model_config(data, cfg)).to(device)
+    opt, sched = make_optimizer(model, cfg, device)
+    sampler = Sampler(data, cfg.context, rng)
+    tokens_per_step = cfg.batch_size * 3 * cfg.context
+    losses: list[float] = []
+    bar = None
+    if cfg.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.steps, desc="train dt", unit="step")
+    model.train()
+    t0 = time.perf_counter()
+    for step in range(cfg.steps):
+        batch = sampler.sample(cfg.batch_size, device)
+        loss = loss_fn(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+        if bar is not None:
+            bar.update(1)
+            if step % 20 == 0 or step == cfg.steps - 1:
+                rate = tokens_per_step * (step + 1) / (time.perf_counter() - t0)
+                bar.set_postfix(loss=f"{losses[-1]:.4f}", tok_s=f"{rate:,.0f}")
+    if bar is not None:
+        bar.close()
+    model.eval()
+    return model, losses
+
+
+# ---- checkpoints -----------------------------------------------------------------------
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "torch": torch.__version__,
+           "numpy": np.__version__}
+    try:
+        out["simulacra"] = metadata.version("simulacra")
+    except metadata.PackageNotFoundError:
+        out["simulacra"] = "unknown"
+    return out
+
+
+def save_checkpoint(folder: str | Path, model: DecisionTransformer, cfg: TrainConfig,
+                    world: str, params: dict, data: Trajectories | None = None,
+                    extra: dict | None = None) -> Path:
+    """Write `config.json` and `model.safetensors` into `folder` (created if missing)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    info: dict = {
+        "learner": "dt", "world": world, "params": params, "seed": cfg.seed,
+        "model": model.cfg.to_dict(), "train": asdict(cfg), "versions": versions(),
+    }
+    if data is not None:
+        r = data.returns()
+        info["data"] = {"n_episodes": len(r), "n_steps": len(data.timesteps),
+                        "return_min": float(r.min()), "return_max": float(r.max())}
+    info.update(extra or {})
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS))
+    (folder / "config.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
+    return folder
+
+
+def load_checkpoint(folder: str | Path, device: str = "auto") -> tuple[DecisionTransformer, dict]:
+    """The model (eval mode) and its config.json; CheckpointError if anything is missing or
+    corrupt."""
+    from simulacra.learners import read_checkpoint_config
+
+    folder = Path(folder)
+    info = read_checkpoint_config(folder)
+    if info["learner"] not in ("dt", "online_dt"):
+        raise CheckpointError(f"{folder} holds a {info['learner']!r} checkpoint, not a DT")
+    try:
+        cfg = DTConfig.from_dict(info["model"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{folder / 'config.json'}: bad model config: {err}") from err
+    path = folder / WEIGHTS
+    if not path.is_file():
+        raise CheckpointError(f"{folder} has no {WEIGHTS}")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is corrupt or truncated: {err}") from err
+    model = DecisionTransformer(cfg)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()
+        raise CheckpointError(
+            f"{path} does not fit the model in config.json: {first[0] if first else err}"
+        ) from err
+    if any(not torch.isfinite(v).all() for v in state.values()):
+        raise CheckpointError(f"{path} holds non-finite weights")
+    model.to(resolve_device(device)).eval()
+    return model, info
+
+
+def train_dataset(ds: Dataset, cfg: TrainConfig, out: str | Path | None = None,
+                  extra: dict | None = None) -> tuple[DecisionTransformer, list[float]]:
+    """Train on a gridworld `Dataset`; save a checkpoint folder into `out` if given."""
+    data = Trajectories.from_dataset(ds)
+    model, losses = train(data, cfg)
+    if out is not None:
+        meta = {"alphabet": ds.alphabet, "n_actions": ds.n_actions,
+                "final_loss": losses[-1] if losses else math.nan}
+        meta.update(extra or {})
+        save_checkpoint(out, model, cfg, ds.world, dict(ds.params), data, meta)
+    return model, losses
