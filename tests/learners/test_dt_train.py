@@ -50,7 +50,7 @@ def test_sampler_windows_stay_inside_one_episode(absent):
     b = s.sample(200, torch.device("cpu"))
     valid, t = b["valid"].numpy(), b["timesteps"].numpy()
     assert valid[:, 0].all()
-    for row_valid, row_t, row_rtg in zip(valid, t, b["rtg"].numpy(), strict=True):
+    for row_valid, row_t in zip(valid, t, strict=True):
         n = row_valid.sum()
         assert row_valid[:n].all() and not row_valid[n:].any()  # right padding only
         np.testing.assert_array_equal(np.diff(row_t[:n]), 1)  # consecutive steps
@@ -107,7 +107,7 @@ def test_corrupt_and_truncated_checkpoints_raise_checkpoint_error(tmp_path, abse
     with pytest.raises(CheckpointError):
         load_checkpoint(tmp_path / "ck")
     weights.unlink()
-    with pytest.raises(CheckpointError, match="no model.safetensors"):
+    with pytest.raises(CheckpointError, match=r"no model\.safetensors"):
         load_checkpoint(tmp_path / "ck")
     (tmp_path / "ck" / "config.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="corrupt"):
@@ -127,7 +127,8 @@ def test_weights_that_do_not_fit_the_config(tmp_path, absent):
 class TwoPulls(Batch):
     """A two-step task: action a pays a at each step (returns 0..6); the board shows the step."""
 
-    name, n_actions, alphabet, event_names, obs_shape, max_steps = "TwoPulls", 4, "01", (), (1, 2), 2
+    name, n_actions, alphabet, event_names = "TwoPulls", 4, "01", ()
+    obs_shape, max_steps = (1, 2), 2
 
     def _reset(self, mask):
         pass
