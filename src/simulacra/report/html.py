@@ -213,11 +213,15 @@ class Builder:
     def calibration(self, w: str) -> str:
         curves = {}
         for lab, name in self.knob_names.items():
-            if str(name) not in CALIBRATION_KNOBS:
-                continue
             sub = self.means[(self.means["world"] == w) & (self.means["learner"] == lab)]
-            if not sub.empty:
+            if sub.empty:
+                continue
+            if str(name) in CALIBRATION_KNOBS:
                 curves[lab] = _curves(sub, "return")
+            elif sub["target"].notna().any():  # knob in other units: x is the target asked
+                c = _curves(sub, "return")
+                c["knob"] = sub.groupby("knob")["target"].mean().reindex(c["knob"]).to_numpy()
+                curves[lab] = c.sort_values("knob")
         if not curves:
             return "<h3>Calibration</h3>" + NOT_MEASURED_HTML
         return ("<h3>Calibration</h3><div class='fig'>"

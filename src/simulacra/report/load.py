@@ -40,7 +40,10 @@ def load(folder: str | Path) -> Results:
         study = json.loads(kv["config"])
         jobs = con.execute("SELECT * FROM jobs WHERE in_study").df()
         done = "SELECT key FROM jobs WHERE in_study AND status = 'done'"
-        episodes = con.execute(f"SELECT * FROM episodes WHERE job IN ({done})").df()
+        # `target`: the return a return-conditioned learner was asked for (from `detail`).
+        episodes = con.execute(
+            "SELECT *, TRY_CAST(json_extract_string(detail, '$.target') AS DOUBLE) AS target "
+            f"FROM episodes WHERE job IN ({done})").df()
         metrics = con.execute(f"SELECT * FROM metrics WHERE job IN ({done})").df()
         replays = con.execute(f"SELECT * FROM replays WHERE job IN ({done})").df()
         worlds = con.execute("SELECT * FROM worlds").df()

@@ -43,13 +43,18 @@ class LearnerSpec:
 
     fn: str  # "module:function" taking a JobContext, returning a JobResult
     family: str
-    defaults: dict[str, Any] = field(default_factory=dict)
+    #: The learner's settings and their defaults: a dict, or "module:function" returning one
+    #: (so that listing learners imports no torch).
+    defaults: dict[str, Any] | str = field(default_factory=dict)
     knob: str | None = None
     knob_values: tuple[float, ...] = ()
     knob_in_job: bool = True
     needs_dataset: bool = False
     check: str | None = None  # "module:function" raising ValueError on an impossible config
     doc: str = ""
+
+    def resolve_defaults(self) -> dict[str, Any]:
+        return dict(_import(self.defaults)()) if isinstance(self.defaults, str) else self.defaults
 
     def resolve(self) -> Callable[[JobContext], JobResult]:
         return _import(self.fn)
@@ -65,6 +70,7 @@ def _import(target: str) -> Any:
 
 
 REFS = "simulacra.study.references"
+TRAINED = "simulacra.study.learner_jobs"
 
 #: The learners a study may name. The lead wires in DT, online DT, PPO/DQN/A2C, BC, %BC, CQL by
 #: adding entries (their job functions live beside the learners).
@@ -82,6 +88,25 @@ LEARNERS: dict[str, LearnerSpec] = {
     "best_of_n": LearnerSpec(
         f"{REFS}:run_best_of_n", "reference", knob="n", knob_values=(1, 4, 16),
         needs_dataset=True, doc="best of n episodes drawn from the job's dataset"),
+    "dt": LearnerSpec(
+        f"{TRAINED}:run_dt", "dt", f"{TRAINED}:dt_defaults", knob="target_fraction",
+        knob_values=(0.0, 0.25, 0.5, 0.75, 1.25, 1.0), needs_dataset=True,
+        check=f"{TRAINED}:check_dt",
+        doc="Decision Transformer on the job's dataset; knob: target return as a fraction of "
+            "the data's return range (above 1: beyond the data)"),
+    "bc": LearnerSpec(
+        f"{TRAINED}:run_bc", "offline", f"{TRAINED}:bc_defaults", needs_dataset=True,
+        check=f"{TRAINED}:check_bc", doc="behaviour cloning on the job's dataset"),
+    "pbc": LearnerSpec(
+        f"{TRAINED}:run_bc", "offline", f"{TRAINED}:bc_defaults", knob="q",
+        knob_values=(0.5, 0.25, 0.1), knob_in_job=False, needs_dataset=True,
+        check=f"{TRAINED}:check_bc", doc="%BC: BC on the best q share of episodes"),
+    **{algo: LearnerSpec(
+        f"{TRAINED}:run_rl", "rl", {"hp": {}, "deterministic": True}, knob="checkpoint",
+        knob_values=(0.25, 0.5, 0.75, 1.0),
+        doc=f"{algo.upper()} (Stable-Baselines3) for budgets.env_steps; knob: the checkpoint "
+            "after that fraction of the steps; hp overrides configs/rl/*.yaml")
+       for algo in ("ppo", "dqn", "a2c")},
 }
 
 

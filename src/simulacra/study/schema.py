@@ -231,13 +231,14 @@ def _learners(
             raise StudyConfigError(f"{path}: {where}.label {spec['label']!r}: use letters, "
                                    f"digits, spaces, '%', '-' or '_'")
         config = spec["config"] or {}
-        unknown = sorted(set(config) - set(reg.defaults))
+        defaults = reg.resolve_defaults()
+        unknown = sorted(set(config) - set(defaults))
         if unknown:
             raise StudyConfigError(
                 f"{path}: unknown field '{where}.config.{unknown[0]}' for learner {name!r}; "
-                f"allowed: {', '.join(reg.defaults) or '(none)'}"
+                f"allowed: {', '.join(defaults) or '(none)'}"
             )
-        spec["config"] = {**copy.deepcopy(reg.defaults), **config}
+        spec["config"] = {**copy.deepcopy(defaults), **config}
         if reg.needs_dataset and spec["dataset"] is None:
             raise StudyConfigError(
                 f"{path}: {where}.dataset: learner {name!r} trains on data; name one of "

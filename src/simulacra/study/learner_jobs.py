@@ -1,0 +1,146 @@
+"""Job functions of the trained learners: DT, PPO / DQN / A2C, BC and %BC.
+
+Each trains with the learner's own module (checkpoints under the job's folder), then evaluates
+through `simulacra.evaluate.rollout` like every other learner. Knobs:
+
+- DT, `target_fraction` f: the return asked for is lo + f (hi − lo) over the job's dataset's
+  returns (f > 1 asks for more than the data ever got); one training, every f evaluated.
+- PPO / DQN / A2C, `checkpoint` f: the checkpoint after f × budgets.env_steps environment steps;
+  one training, every checkpoint evaluated.
+- %BC, `q`: the share of best episodes kept; one training per q (a job per value).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from simulacra.evaluate.rollout import rollout
+from simulacra.study.datasets import job_dataset
+from simulacra.study.jobs import JobContext, JobResult
+from simulacra.study.rollout import merge, result_from_episodes
+
+DT_RUNNER_KEYS = ("seed", "progress", "device")  # set by the job, not by the study
+
+
+def dt_defaults() -> dict[str, Any]:
+    from simulacra.learners.dt_train import TrainConfig
+
+    d = {f.name: getattr(TrainConfig(), f.name) for f in fields(TrainConfig)}
+    return {**{k: v for k, v in d.items() if k not in DT_RUNNER_KEYS}, "greedy": True}
+
+
+def run_dt(ctx: JobContext) -> JobResult:
+    from simulacra.learners.dt_policy import load_policy
+    from simulacra.learners.dt_train import TrainConfig, train_dataset
+
+    cfg = ctx.config
+    name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
+    n = cfg["evaluation"]["episodes"]
+    settings = dict(cfg["learner"]["config"])
+    greedy = bool(settings.pop("greedy"))
+    data = job_dataset(ctx)
+    train_cfg = TrainConfig.from_dict({**settings, "seed": seed, "progress": False,
+                                       "device": "cpu"})
+    ckpt = ctx.workdir / "checkpoint"
+    ctx.log.info("training DT on %d episodes: %s", data.n_episodes, asdict(train_cfg))
+    _, losses = train_dataset(data, train_cfg, out=ckpt)
+    ctx.log.info("final loss %.4f", losses[-1] if losses else float("nan"))
+    policy = load_policy(ckpt, device="cpu", greedy=greedy)
+    returns = data.returns()
+    lo, hi = float(returns.min()), float(returns.max())
+    values = cfg["knob"]["values"]
+    parts = []
+    for i, f in enumerate(values):
+        ctx.progress(i, len(values))
+        target = lo + float(f) * (hi - lo)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # targets above the data are asked for on purpose
+            eps = rollout(policy, name, params, episodes=n, seed=seed, targets=target)
+        parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(f),
+                                          first=i * n))
+    out = merge(parts)
+    out.artifacts["checkpoint"] = str(ckpt)
+    return out
+
+
+def _checkpoint_for(out: Path, fraction: float, total: int) -> Path:
+    """The saved folder nearest to `fraction` of training (the final model for 1.0)."""
+    if fraction >= 1.0:
+        return out
+    want = fraction * total
+    folders = sorted((out / "checkpoints").glob("step_*"))
+    if not folders:
+        raise ValueError(f"no intermediate checkpoints under {out}; lower checkpoint_every")
+    return min(folders, key=lambda p: abs(int(p.name.removeprefix("step_")) - want))
+
+
+def run_rl(ctx: JobContext) -> JobResult:
+    from simulacra.learners.rl import load_policy, train_rl
+
+    cfg = ctx.config
+    name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
+    algo, n = cfg["learner"]["name"], cfg["evaluation"]["episodes"]
+    steps = int(cfg["budgets"]["env_steps"])
+    values = sorted(float(v) for v in cfg["knob"]["values"])
+    hp = dict(cfg["learner"]["config"].get("hp") or {})
+    every = max(1, round(min(v for v in values if v > 0) * steps)) if values else 0
+    hp.setdefault("checkpoint_every", every)
+    ckpt = ctx.workdir / "checkpoint"
+    ctx.log.info("training %s for %d steps, hp %s", algo, steps, hp)
+    train_rl(algo, name, params, steps=steps, out=ckpt, seed=seed, hp=hp, progress=False)
+    deterministic = bool(cfg["learner"]["config"].get("deterministic", True))
+    parts = []
+    for i, f in enumerate(cfg["knob"]["values"]):
+        ctx.progress(i, len(values))
+        folder = _checkpoint_for(ckpt, float(f), steps)
+        policy = load_policy(folder, deterministic=deterministic, seed=seed)
+        eps = rollout(policy, name, params, episodes=n, seed=seed)
+        parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(f),
+                                          first=i * n))
+    out = merge(parts)
+    out.artifacts["checkpoint"] = str(ckpt)
+    return out
+
+
+def bc_defaults() -> dict[str, Any]:
+    from simulacra.learners.bc import BCConfig
+
+    return {k: v for k, v in asdict(BCConfig()).items() if k not in ("q", "seed")}
+
+
+def run_bc(ctx: JobContext) -> JobResult:
+    """BC (knob absent: q = 1) or %BC (knob q, one job per value)."""
+    from simulacra.learners.bc import BCConfig, train_bc
+
+    cfg = ctx.config
+    name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
+    knob = cfg.get("knob") or {}
+    q = float(knob.get("value", 1.0))
+    data = job_dataset(ctx)
+    ckpt = ctx.workdir / "checkpoint"
+    ckpt.mkdir(parents=True, exist_ok=True)
+    policy = train_bc(data, BCConfig(**cfg["learner"]["config"], q=q, seed=seed), out=ckpt,
+                      progress=False)
+    eps = rollout(policy, name, params, episodes=cfg["evaluation"]["episodes"], seed=seed)
+    out = result_from_episodes(eps, cfg["evaluation"]["replays"],
+                               knob=q if "value" in knob else None)
+    out.artifacts["checkpoint"] = str(ckpt)
+    return out
+
+
+def check_dt(config: dict[str, Any]) -> None:
+    from simulacra.learners.dt_train import TrainConfig
+
+    TrainConfig.from_dict({k: v for k, v in config.items() if k != "greedy"})
+
+
+def check_bc(config: dict[str, Any]) -> None:
+    from simulacra.learners.bc import BCConfig
+
+    try:
+        BCConfig(**config).validate()
+    except TypeError as err:
+        raise ValueError(str(err)) from err
