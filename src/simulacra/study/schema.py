@@ -168,6 +168,20 @@ def _positive(path: str, field: str, value: float | None, allowed: str, *, zero:
         raise StudyConfigError(f"{path}: field {field!r} is {value}, impossible: {allowed}")
 
 
+def _same_kind(path: str, field: str, value: Any, default: Any) -> None:
+    """A learner setting must be of its default's kind (an int is fine for a float)."""
+    if default is None or value is None:
+        return
+    kinds: tuple[type, ...] = (type(default),)
+    if isinstance(default, float) and not isinstance(default, bool):
+        kinds = (int, float)
+    if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, kinds):
+        raise StudyConfigError(
+            f"{path}: field {field!r} must be {_type_name(kinds)} like its default "
+            f"{default!r}, got {value!r}"
+        )
+
+
 def _worlds(doc: list, path: str) -> list[dict[str, Any]]:
     from simulacra.worlds.registry import WORLDS, make_world
 
@@ -238,6 +252,8 @@ def _learners(
                 f"{path}: unknown field '{where}.config.{unknown[0]}' for learner {name!r}; "
                 f"allowed: {', '.join(defaults) or '(none)'}"
             )
+        for key, value in config.items():
+            _same_kind(path, f"{where}.config.{key}", value, defaults[key])
         spec["config"] = {**copy.deepcopy(defaults), **config}
         if reg.needs_dataset and spec["dataset"] is None:
             raise StudyConfigError(
