@@ -85,6 +85,8 @@ def resolve_hyperparameters(
     config_dir: Path = CONFIG_DIR,
 ) -> dict[str, Any]:
     """defaults.yaml[algo] <- <World>.yaml[algo] <- overrides, validated against SB3's arguments."""
+    if not (config_dir / "defaults.yaml").is_file():
+        raise HyperparameterError(f"no {config_dir / 'defaults.yaml'}: the RL defaults are missing")
     hp: dict[str, Any] = {}
     sources = [(config_dir / "defaults.yaml", _layer(config_dir / "defaults.yaml", algo)),
                (config_dir / f"{world}.yaml", _layer(config_dir / f"{world}.yaml", algo)),
