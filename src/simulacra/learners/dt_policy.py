@@ -10,8 +10,9 @@ the last K steps, whose keys and values change with the window, so the exact pat
 window every step (all N worlds in one batch). `approx_cache=True` instead evicts the oldest step
 from the cache without recomputing (faster, not exact; off by default).
 
-Rows play one episode each per `reset` and all rows act in lockstep; a row whose episode has ended
-keeps being stepped (its actions are ignored by the caller) until the next reset.
+Rows play one episode each per `reset` and act in lockstep. Rows that `observe` reports done are
+dropped from the computation (once a quarter of the live rows have ended); until the next reset,
+`act` returns action 0 for them, which the caller ignores.
 
 `reference_episode` is the original style of evaluation (one world, the whole window re-encoded at
 every step): the alignment test and the rollout benchmark hold the batched path to it.
@@ -60,10 +61,13 @@ class DTPolicy:
         targets = np.broadcast_to(np.asarray(targets, dtype=np.float64), (n,))
         self._check_targets(targets)
         self.n = n
-        self.rtg = torch.tensor(np.array(targets, dtype=np.float32), device=self.device)
+        self.rtg = torch.tensor(np.array(targets, dtype=np.float32), device=self.device)  # [N]
         self.gen = torch.Generator(device=self.device)
         self.gen.manual_seed(0 if seed is None else seed)
         K = self.cfg.context
+        # Rows still playing; everything below is kept for these rows only (see `_compact`).
+        self.rows = torch.arange(n, device=self.device)
+        self.finished = torch.zeros(n, dtype=torch.bool, device=self.device)
         self.cache = self.model.new_cache(n, 3 * K, self.device)
         self.pos = 0  # tokens in the cache
         self.steps = 0  # act calls since reset
@@ -76,37 +80,66 @@ class DTPolicy:
     @torch.no_grad()
     def act(self, view: View) -> np.ndarray:
         m = self.model
-        states = torch.as_tensor(np.asarray(view.obs), device=self.device)  # [N, H, W] / [N, d]
+        shape = (self.n,) if self.cfg.discrete else (self.n, self.cfg.act_dim)
+        full = np.zeros(shape, dtype=np.int64 if self.cfg.discrete else np.float32)
+        if len(self.rows) == 0:
+            return full
+        rows = self.rows.cpu().numpy()
+        states = torch.as_tensor(np.asarray(view.obs)[rows], device=self.device)  # [n, H, W]|[n, d]
         if not states.dtype.is_floating_point and m.cfg.n_symbols == 0:
             states = states.float()
-        t = torch.as_tensor(np.asarray(view.t), dtype=torch.long, device=self.device)  # [N]
-        self.hist.append((self.rtg.clone(), states, t))
+        t = torch.as_tensor(np.asarray(view.t)[rows], dtype=torch.long, device=self.device)  # [n]
+        rtg = self.rtg[self.rows]  # [n]
+        self.hist.append((rtg, states, t))
         K = self.cfg.context
         if self.steps >= K and not self.approx_cache:
-            out = self._reencode()  # [N, A]
+            out = self._reencode()  # [n, A]
         else:
             if self.steps >= K:  # approximate: drop the oldest step's three tokens
                 k, v = self.cache
                 k[:, :, :, :-3] = k[:, :, :, 3:].clone()
                 v[:, :, :, :-3] = v[:, :, :, 3:].clone()
                 self.pos -= 3
-            new = [m.token(m.embed_rtg(self.rtg), t), m.token(m.embed_states(states), t)]
+            e = [m.embed_rtg(rtg), m.embed_states(states)]  # 2 x [n, C]
+            ts = [t, t]
             if self.steps > 0:
                 assert self.last_actions is not None and self.last_t is not None
-                new.insert(0, m.token(m.embed_actions(self.last_actions), self.last_t))
-            x = torch.stack(new, dim=1)  # [N, 2 or 3, C]
-            out = m.action_out(m.forward_cached(x, self.cache, self.pos))  # [N, A]
+                e.insert(0, m.embed_actions(self.last_actions))
+                ts.insert(0, self.last_t)
+            x = m.token(torch.stack(e, 1), torch.stack(ts, 1))  # [n, 2 or 3, C]
+            out = m.action_out(m.forward_cached(x, self.cache, self.pos))  # [n, A]
             self.pos += x.shape[1]
         self.steps += 1
         self.last_t = t
-        return self._choose(out)
+        full[rows] = self._choose(out)
+        return full
 
     def observe(self, actions: np.ndarray, reward: np.ndarray, done: np.ndarray) -> None:
-        a = torch.as_tensor(np.asarray(actions), device=self.device)
-        a = a.long() if self.cfg.discrete else a.float().reshape(self.n, -1)
+        if len(self.rows) == 0:
+            return
+        rows = self.rows.cpu().numpy()
+        a = torch.as_tensor(np.asarray(actions)[rows], device=self.device)
+        a = a.long() if self.cfg.discrete else a.float().reshape(len(rows), -1)
         self.last_actions = a
         self.hist_actions.append(a)
         self.rtg -= torch.as_tensor(np.asarray(reward), dtype=torch.float32, device=self.device)
+        self.finished |= torch.as_tensor(np.asarray(done, dtype=bool), device=self.device)
+        gone = int(self.finished[self.rows].sum())
+        if gone and gone >= max(1, len(rows) // 4):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Drop finished rows from the cache and history: later steps cost only live rows."""
+        keep = (~self.finished[self.rows]).nonzero().squeeze(1)  # positions among active rows
+        self.rows = self.rows[keep]
+        k, v = self.cache
+        self.cache = (k[:, keep].contiguous(), v[:, keep].contiguous())
+        self.hist = deque(((r[keep], s[keep], t[keep]) for r, s, t in self.hist),
+                          maxlen=self.hist.maxlen)
+        self.hist_actions = deque((a[keep] for a in self.hist_actions),
+                                  maxlen=self.hist_actions.maxlen)
+        assert self.last_actions is not None and self.last_t is not None
+        self.last_actions, self.last_t = self.last_actions[keep], self.last_t[keep]
 
     # ---- internals ----------------------------------------------------------------------
     def _choose(self, out: torch.Tensor) -> np.ndarray:
