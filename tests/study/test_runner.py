@@ -76,3 +76,52 @@ def test_folder_of_another_study_is_refused(tmp_path):
     (stray / "notes.txt").write_text("mine")
     with pytest.raises(StoreError, match="not a study folder"):
         run_study(study(["random"]), stray, backend="inline", show_progress=False)
+
+
+def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
+    import fcntl
+    import subprocess
+    import sys
+
+    s = study(["random"], seeds=1)
+    run_study(s, tmp_path, backend="inline", show_progress=False)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, os, sys, time\n"
+         f"f = open({str(tmp_path / '.run.lock')!r}, 'a+')\n"
+         "fcntl.flock(f, fcntl.LOCK_EX); f.seek(0); f.truncate(); f.write(str(os.getpid()))\n"
+         "f.flush(); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreError, match=f"in use by another run \\(process {holder.pid}\\)"):
+            run_study(s, tmp_path, backend="inline", show_progress=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert fcntl  # the lock is advisory: released with its holder
+    assert run_study(s, tmp_path, backend="inline", show_progress=False).skipped == 1
+
+
+def test_report_reads_between_writes(tmp_path):
+    """The runner keeps the store closed while it waits, so a reader gets in."""
+    from simulacra.study.store import connect
+
+    s = study([{"learner": "sleeps", "config": {"sleep": 3}}], seeds=1)
+    import threading
+
+    seen = {}
+
+    def read_midway():
+        import time
+
+        time.sleep(1.5)
+        con = connect(tmp_path / "results.duckdb", read_only=True, wait=5)
+        seen["status"] = con.execute("SELECT status FROM jobs").fetchone()[0]
+        con.close()
+
+    t = threading.Thread(target=read_midway)
+    t.start()
+    run_study(s, tmp_path, backend="local", workers=1, show_progress=False)
+    t.join()
+    assert seen["status"] == "running"

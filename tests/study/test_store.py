@@ -72,7 +72,7 @@ def test_store_locked_by_another_process(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(StoreError, match="locked by another run"):
-            Store(path)
+            Store(path, wait=0.5)
     finally:
         holder.kill()
         holder.wait()

@@ -16,7 +16,7 @@ def report(
         None, "--out", help="Where to write [default: DIR/report.html]."
     ),
 ) -> None:
-    """Rebuild DIR/report.html from DIR/results.duckdb (works while the study still runs)."""
+    """Rebuild DIR/report.html from DIR/results.duckdb (also while the study runs: what is done)."""
     from simulacra.report.html import build_report
     from simulacra.study.store import StoreError
 

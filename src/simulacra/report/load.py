@@ -32,7 +32,7 @@ class Results:
 def load(folder: str | Path) -> Results:
     """The results of the study in `folder` (its `results.duckdb`)."""
     path = Path(folder) / "results.duckdb"
-    con = connect(path, read_only=True)
+    con = connect(path, read_only=True, wait=30.0)  # the runner holds it only to write
     try:
         kv = dict(con.execute("SELECT key, value FROM study").fetchall())
         if "config" not in kv:

@@ -18,9 +18,12 @@ from __future__ import annotations
 import concurrent.futures.process as cfp
 import contextlib
 import datetime as dt
+import fcntl
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +74,31 @@ def claim_folder(out: Path, study: Study) -> None:
     tmp.write_text(json.dumps({"name": study.name, "study_file": study.path,
                                "created": dt.datetime.now(dt.UTC).isoformat()}))
     tmp.replace(marker)
+
+
+@contextlib.contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """One run per study folder: an exclusive lock on out/.run.lock (released by the OS even on
+    kill -9); a second run gets a clear error naming the process that holds it."""
+    path = out / ".run.lock"
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip() or "?"
+            raise StoreError(
+                f"{out} is in use by another run (process {pid}); wait for it to finish or stop "
+                f"it, or choose another --out"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def world_references(name: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +164,12 @@ def run_study(
     t0 = time.perf_counter()
     out = Path(out)
     claim_folder(out, study)
+    with run_lock(out):
+        return _run_locked(study, out, backend, workers, address, show_progress, t0)
+
+
+def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | None,
+                address: str | None, show_progress: bool, t0: float) -> RunSummary:
     store = Store(out / STORE_NAME)
     try:
         other = store.study_name()
@@ -153,6 +187,7 @@ def run_study(
         jobs = expand(study)
         store.sync_jobs(jobs)
         finished = store.finished_keys()
+        store.release()
         todo = [j for j in jobs if j["key"] not in finished]
         summary = RunSummary(total=len(jobs), skipped=len(jobs) - len(todo))
         if todo:
@@ -215,10 +250,12 @@ def _drive(be: Backend, todo: list[dict[str, Any]], out: Path, store: Store,
                     else:
                         queue.append(config)
                 running.clear()
+                store.release()
                 be.restart()
                 continue
             for handle, outcome in finished:
                 record(running.pop(handle), outcome)
+            store.release()  # closed between writes: readers may look in
             bar.set_postfix_str(_progress_note(out, running), refresh=False)
             bar.refresh()
     finally:

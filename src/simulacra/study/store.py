@@ -10,9 +10,11 @@ Tables (one row each per ...):
     metrics   number a job computed beyond episodes: job, ..., metric, value
     replays   representative episode kept for the report: frames, actions, rewards (JSON)
 
-Only the study's coordinating process writes. A finished job's rows and its status change to
-'done' are committed in one transaction, after deleting any rows of the same key, so a kill -9 at
-any moment either keeps a job whole or leaves it to be redone, and never duplicates it.
+Only the study's coordinating process writes (one run per folder: `runner.run_lock`), and it
+opens the file only while writing, so reports can be read from a running study. A finished job's
+rows and its status change to 'done' are committed in one transaction, after deleting any rows of
+the same key, so a kill -9 at any moment either keeps a job whole or leaves it to be redone, and
+never duplicates it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,37 +65,61 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store, turning DuckDB's lock error into a message a person can act on."""
+def _locked(err: duckdb.Error) -> bool:
+    return "lock" in str(err).lower()
+
+
+def connect(path: str | Path, read_only: bool = False, wait: float = 0.0
+            ) -> duckdb.DuckDBPyConnection:
+    """Open the store, waiting up to `wait` seconds for another process's brief hold, and turn
+    DuckDB's lock error into a message a person can act on."""
     path = Path(path)
     if read_only and not path.is_file():
         raise StoreError(f"{path}: no results store here (run `simulacra run` first)")
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as err:
-        text = str(err)
-        if "lock" in text.lower():
-            pid = re.search(r"PID (\d+)", text)
-            who = f" (process {pid.group(1)})" if pid else ""
-            raise StoreError(
-                f"{path} is locked by another run{who}; wait for it to finish or stop it, "
-                f"or choose another --out"
-            ) from err
-        raise StoreError(f"{path}: cannot open the results store: {text}") from err
-    except duckdb.Error as err:
-        raise StoreError(f"{path}: cannot open the results store: {err}") from err
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as err:
+            if _locked(err) and time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            text = str(err)
+            if _locked(err):
+                pid = re.search(r"PID (\d+)", text)
+                who = f" (process {pid.group(1)})" if pid else ""
+                raise StoreError(
+                    f"{path} is locked by another run{who}; wait for it to finish or stop it, "
+                    f"or choose another --out"
+                ) from err
+            raise StoreError(f"{path}: cannot open the results store: {text}") from err
+        except duckdb.Error as err:
+            raise StoreError(f"{path}: cannot open the results store: {err}") from err
 
 
 class Store:
     """The writer's handle on a study's DuckDB file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, wait: float = 30.0) -> None:
         self.path = Path(path)
-        self.con = connect(self.path)
+        self.wait = wait
+        self._con: duckdb.DuckDBPyConnection | None = None
         self.con.execute(SCHEMA)
 
-    def close(self) -> None:
-        self.con.close()
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The connection, opened on first use after `release` (waiting out a reader)."""
+        if self._con is None:
+            self._con = connect(self.path, wait=self.wait)
+        return self._con
+
+    def release(self) -> None:
+        """Close the file between writes, so `simulacra report` can read while a study runs."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    close = release
 
     # ---- study and worlds -------------------------------------------------------------
     def study_name(self) -> str | None:
