@@ -81,3 +81,36 @@ def test_default_study_is_the_quick_one():
     path = find_study(DEFAULT_STUDY)
     assert path.is_file() and path.resolve() == (
         Path(__file__).resolve().parents[2] / "configs" / "quick.yaml")
+
+
+def test_ctrl_c_stops_at_once_and_resumes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    study = tmp_path / "s.yaml"
+    study.write_text(STUDY.replace("[reward_optimal, random]",
+                                   "[random, {learner: sleeps, config: {sleep: 60}}]"))
+    out = tmp_path / "out"
+    code = ("import sys; from simulacra.study.testing import register_synthetic; "
+            "register_synthetic(); from simulacra.cli import app; "
+            "app(sys.argv[1:], prog_name='simulacra')")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "run", str(study), "--out", str(out), "--workers", "2",
+         "--no-progress", "--no-report"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(
+            "sleeps" in p.read_text() for p in out.glob("jobs/*/job.log")):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)  # far less than the 60 s the job would sleep
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "run the same command to resume" in err
+    con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
+    status = dict(con.execute("SELECT learner, max(status) FROM jobs GROUP BY 1").fetchall())
+    con.close()
+    assert status["sleeps"] in ("running", "pending")  # not done: redone on the next run

@@ -76,6 +76,10 @@ class Backend(Protocol):
 
     def shutdown(self) -> None: ...
 
+    def kill(self) -> None:
+        """Stop at once (Ctrl-C): running jobs are abandoned, to be redone on the next run."""
+        ...
+
 
 def _init_worker(threads: int) -> None:
     """Keep each worker to its share of the cores (torch and BLAS read these at import)."""
@@ -112,6 +116,12 @@ class LocalBackend:
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def kill(self) -> None:
+        """Stop now (Ctrl-C): end this pool's worker processes, by their ids, and their jobs."""
+        for proc in list(getattr(self.pool, "_processes", {}).values()):
+            proc.terminate()
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class RayBackend:
@@ -154,6 +164,9 @@ class RayBackend:
         if self._owns:
             self.ray.shutdown()
 
+    def kill(self) -> None:
+        self.shutdown()
+
 
 class InlineBackend:
     """Jobs run one at a time in this process (debugging, tests): no isolation from crashes."""
@@ -171,6 +184,9 @@ class InlineBackend:
         return [(handles[0], run_guarded(*handles[0].args))] if handles else []
 
     def shutdown(self) -> None:
+        pass
+
+    def kill(self) -> None:
         pass
 
 

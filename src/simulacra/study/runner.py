@@ -194,8 +194,10 @@ def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | 
             be = make_backend(backend, workers, address) if isinstance(backend, str) else backend
             try:
                 _drive(be, todo, out, store, summary, show_progress)
-            finally:
-                be.shutdown()
+            except BaseException:  # Ctrl-C above all: running jobs are redone on the next run
+                be.kill()
+                raise
+            be.shutdown()
         summary.seconds = time.perf_counter() - t0
         return summary
     finally:
