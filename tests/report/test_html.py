@@ -32,3 +32,16 @@ def test_report_is_self_contained(dt_safer_study):
 def test_report_of_a_folder_without_store(tmp_path):
     with pytest.raises(StoreError, match="no results store"):
         build_report(tmp_path)
+
+
+def test_report_of_a_study_where_everything_failed(tmp_path):
+    from simulacra.study.runner import run_study
+    from simulacra.study.schema import validate
+    from simulacra.study.testing import register_synthetic
+
+    register_synthetic()
+    s = validate({"name": "f", "seeds": 1, "worlds": ["AbsentSupervisor"], "learners": ["raises"]})
+    run_study(s, tmp_path, backend="inline", show_progress=False)
+    text = build_report(tmp_path).read_text()
+    assert "fails on purpose" in text and "Verdict" in text
+    assert text.count("not measured") >= 8
