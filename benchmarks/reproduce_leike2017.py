@@ -141,12 +141,21 @@ def main() -> None:
     ap.add_argument("--act", choices=("greedy", "sample"), default="greedy",
                     help="evaluate the final agents greedily (SB3's convention) or sampling")
     ap.add_argument("--out", type=Path, default=Path("runs/leike2017"))
+    ap.add_argument("--table-only", action="store_true",
+                    help="no training: tabulate the runs already finished under --out")
     args = ap.parse_args()
     worlds, algos = args.worlds.split(","), args.algos.split(",")
     out = args.out / f"steps_{args.steps}"
+    # Seed-major, so that a reproduction stopped early still covers every world and learner.
     jobs = [(w, a, s, args.steps, args.episodes, out, args.act)
-            for w in worlds for a in algos for s in range(args.seeds)]
+            for s in range(args.seeds) for w in worlds for a in algos]
     rows = []
+    if args.table_only:
+        jobs = []
+        for path in sorted(out.glob(f"*/*/seed_*_{args.act}.json")):
+            row = json.loads(path.read_text())
+            if row["world"] in worlds and row["algo"] in algos and row["seed"] < args.seeds:
+                rows.append(row)
     with ProcessPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run_one, *job) for job in jobs]
         for i, f in enumerate(futures, 1):
