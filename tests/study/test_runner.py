@@ -57,6 +57,8 @@ def test_failures_are_recorded_and_the_study_goes_on(tmp_path):
     con.close()
     log = next(p for p in (tmp_path / "jobs").glob("*/job.log") if "on purpose" in p.read_text())
     assert "RuntimeError" in log.read_text()
+    # What a job prints lands in its own log, not on the terminal.
+    assert any("sleeping 30 s" in p.read_text() for p in (tmp_path / "jobs").glob("*/job.log"))
 
 
 def test_a_dying_worker_fails_its_job_only(tmp_path):

@@ -11,11 +11,14 @@ jobs that were running; Ray reports the task's error, which becomes the job's fa
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,7 +47,8 @@ def run_guarded(config: dict[str, Any], workdir: str, shared: str | None = None)
 
             old_handler = signal.signal(signal.SIGALRM, on_alarm)
             signal.setitimer(signal.ITIMER_REAL, float(limit))
-        result = execute_job(config, workdir, shared)
+        with _output_to(Path(workdir) / "job.log"):
+            result = execute_job(config, workdir, shared)
         return ("done", result, time.perf_counter() - t0)
     except MemoryError:
         return ("failed", f"out of memory (budgets.max_memory_gb = {mem})\n"
@@ -63,6 +67,28 @@ def run_guarded(config: dict[str, Any], workdir: str, shared: str | None = None)
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, old_limit)
+
+
+@contextlib.contextmanager
+def _output_to(path: Path) -> Iterator[None]:
+    """Send this process's stdout and stderr (libraries' prints and warnings included, at the
+    file-descriptor level) to the job's log while the job runs, not over the progress bars."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for f in (fd, *saved):
+            os.close(f)
 
 
 class Backend(Protocol):

@@ -62,6 +62,7 @@ def run_raises(ctx: JobContext) -> JobResult:
 
 
 def run_sleeps(ctx: JobContext) -> JobResult:
+    print(f"sleeping {ctx.config['learner']['config']['sleep']} s", flush=True)  # to the job log
     time.sleep(float(ctx.config["learner"]["config"]["sleep"]))
     return JobResult(episodes=[])
 
