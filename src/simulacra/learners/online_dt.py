@@ -1,0 +1,255 @@
+"""The Decision Transformer as a trial-and-error method: online and iterated DT.
+
+Both loops start from random behaviour and spend a budget of environment steps, like RL from
+scratch, so the two can be compared at equal experience:
+
+    data <- episodes of uniformly random behaviour
+    model <- DT trained on data
+    repeat until the step budget is spent:
+        collect episodes with the model, conditioned on a target above the best return seen
+        relabel them with the returns they actually got (hindsight: returns-to-go are always
+            recomputed from the rewards received, so a failed try is data for a lower target)
+        add them to the data (online: a replay buffer of the most recent whole trajectories)
+        update the model
+
+Modes:
+- `online` (after Zheng et al. 2022, "Online Decision Transformer"): a stochastic policy (actions
+  sampled from the categorical head) trained with an entropy bonus whose weight is tuned so that
+  the policy's entropy stays near `entropy_target` (a fraction of log |A|), a replay buffer of
+  whole trajectories, and a fixed number of gradient updates per round that continue one optimiser.
+- `iterated` (the "collect -> add -> retrain" loop of the study): actions sampled without an
+  entropy bonus; after each round the model is retrained on all data, from scratch
+  (`retrain="scratch"`) or fine-tuned from the last round's weights (`retrain="finetune"`).
+
+Every round leaves a checkpoint folder (`round_<i>/`, loadable by `simulacra.learners.
+load_policy`) and a record of what it collected, so that drift can be measured per round. Round 0
+is the model trained offline on the random start, before it has collected anything itself.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from simulacra.data.behaviour import UniformBehaviour
+from simulacra.evaluate.episodes import Episodes
+from simulacra.evaluate.rollout import rollout
+from simulacra.learners.dt import DecisionTransformer
+from simulacra.learners.dt_policy import DTPolicy
+from simulacra.learners.dt_train import (
+    Sampler,
+    TrainConfig,
+    Trajectories,
+    make_optimizer,
+    save_checkpoint,
+    train,
+)
+from simulacra.worlds.registry import make_world
+
+
+@dataclass
+class LoopConfig:
+    """One trial-and-error run; saved, resolved, with every round's checkpoint."""
+
+    mode: Literal["online", "iterated"] = "online"
+    """`online` (entropy-regularised, replay buffer) or `iterated` (retrain on all data)."""
+    env_steps: int = 20_000
+    """Budget of environment steps, the random start included (give RL the same)."""
+    initial_episodes: int = 200
+    """Episodes of uniformly random behaviour the loop starts from."""
+    episodes_per_round: int = 100
+    """Episodes collected by the model in each round."""
+    pretrain_steps: int = 1000
+    """Gradient steps on the random data before the first round."""
+    updates_per_round: int = 300
+    """Gradient steps after each round (online, and iterated with `finetune`)."""
+    retrain: Literal["scratch", "finetune"] = "finetune"
+    """Iterated mode: retrain each round from scratch (`pretrain_steps` steps) or fine-tune."""
+    target_margin: float = 0.1
+    """Exploration target: best return seen + margin x max(|best return seen|, 1)."""
+    buffer_episodes: int = 2000
+    """Online mode: the replay buffer keeps the most recent whole trajectories."""
+    entropy_target: float = 0.3
+    """Online mode: target policy entropy as a fraction of log |A|."""
+    entropy_lr: float = 1e-3
+    """Online mode: learning rate of the entropy weight's logarithm."""
+    dt: TrainConfig = field(default_factory=lambda: TrainConfig(steps=0, warmup_steps=100))
+    """The model and optimiser (its `steps` is unused here; `seed` seeds the whole loop)."""
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("online", "iterated"):
+            raise ValueError(f"mode must be 'online' or 'iterated', got {self.mode!r}")
+        if self.retrain not in ("scratch", "finetune"):
+            raise ValueError(f"retrain must be 'scratch' or 'finetune', got {self.retrain!r}")
+        for name in ("env_steps", "initial_episodes", "episodes_per_round"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.entropy_target <= 1:
+            raise ValueError(f"entropy_target is a fraction of log|A| in [0, 1], "
+                             f"got {self.entropy_target}")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LoopConfig:
+        d = dict(d)
+        dt = TrainConfig.from_dict(dict(d.pop("dt", {}) or {}))
+        known = {f for f in cls.__dataclass_fields__} - {"dt"}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown loop options: {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**d, dt=dt)
+
+
+@dataclass
+class Round:
+    """What one round did: its collection, the target it asked for, the budget spent so far."""
+
+    index: int
+    env_steps: int
+    target: float
+    mean_return: float
+    mean_performance: float
+    event_rates: dict[str, float]
+    best_return_seen: float
+    checkpoint: str
+    entropy: float = math.nan
+    loss: float = math.nan
+
+
+class EntropyTuner:
+    """Lagrangian weight of the entropy bonus (Online DT): raised while the policy's entropy
+    is below target, lowered above it. loss_alpha = alpha * (H - target), alpha = exp(log_alpha),
+    starting at 0.1 (Online DT's initial temperature)."""
+
+    def __init__(self, target: float, lr: float, device: torch.device) -> None:
+        self.target = target
+        self.log_alpha = torch.full((), math.log(0.1), device=device, requires_grad=True)
+        self.opt = torch.optim.Adam([self.log_alpha], lr=lr)
+
+    @property
+    def alpha(self) -> torch.Tensor:
+        return self.log_alpha.exp().detach()
+
+    def update(self, entropy: torch.Tensor) -> None:
+        loss = self.log_alpha.exp() * (entropy.detach() - self.target)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+
+
+class Updater:
+    """Gradient steps on a growing dataset, one optimiser across rounds."""
+
+    def __init__(self, model: DecisionTransformer, cfg: LoopConfig, rng: np.random.Generator,
+                 n_actions: int) -> None:
+        self.model, self.cfg, self.rng = model, cfg, rng
+        self.device = next(model.parameters()).device
+        self.opt, self.sched = make_optimizer(model, cfg.dt, self.device)
+        self.tuner = (EntropyTuner(cfg.entropy_target * math.log(n_actions), cfg.entropy_lr,
+                                   self.device) if cfg.mode == "online" else None)
+
+    def run(self, data: Trajectories, steps: int) -> tuple[float, float]:
+        """`steps` updates on `data`; returns the last loss and the last mean entropy."""
+        sampler = Sampler(data, self.cfg.dt.context, self.rng)
+        self.model.train()
+        loss_v = ent_v = math.nan
+        for _ in range(steps):
+            batch = sampler.sample(self.cfg.dt.batch_size, self.device)
+            logits = self.model(batch["rtg"], batch["states"], batch["actions"],
+                                batch["timesteps"])[batch["valid"]]  # [M, A]
+            nll = F.cross_entropy(logits, batch["actions"][batch["valid"]])
+            logp = F.log_softmax(logits, -1)
+            entropy = -(logp.exp() * logp).sum(-1).mean()
+            loss = nll if self.tuner is None else nll - self.tuner.alpha * entropy
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.dt.grad_clip)
+            self.opt.step()
+            self.sched.step()
+            if self.tuner is not None:
+                self.tuner.update(entropy)
+            loss_v, ent_v = float(nll.detach()), float(entropy.detach())
+        self.model.eval()
+        return loss_v, ent_v
+
+
+def _keep_recent(buffer: Episodes, limit: int) -> Episodes:
+    if buffer.n <= limit:
+        return buffer
+    mask = np.zeros(buffer.n, dtype=bool)
+    mask[buffer.n - limit:] = True
+    return buffer.select(mask)
+
+
+def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
+             progress: bool = True) -> list[Round]:
+    """Run the loop on `world` until `cfg.env_steps` are spent; checkpoints go under `out`."""
+    w = make_world(world, **params)
+    out = Path(out)
+    seed = cfg.dt.seed
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    # Random start: the same budget accounting as RL (these steps count).
+    data = rollout(UniformBehaviour(w.n_actions), world, params, cfg.initial_episodes,
+                   seed=seed)
+    spent = int(data.lengths.sum())
+    dt_cfg = TrainConfig(**{**asdict(cfg.dt), "steps": cfg.pretrain_steps, "progress": False,
+                            "max_timestep": cfg.dt.max_timestep or w.max_steps})
+    model, _ = train(Trajectories.from_dataset(data.to_dataset("random")), dt_cfg)
+    updater = Updater(model, cfg, rng, w.n_actions)
+    bar = tqdm(total=cfg.env_steps, desc=f"{cfg.mode} DT", unit="step", disable=not progress)
+    bar.update(min(spent, cfg.env_steps))
+
+    def record(i: int, collected: Episodes, target: float, traj: Trajectories,
+               loss: float, ent: float) -> Round:
+        folder = out / f"round_{i:03d}"
+        save_checkpoint(folder, model, dt_cfg, world, dict(w.params()), traj, extra={
+            "learner": "online_dt", "alphabet": w.alphabet, "n_actions": w.n_actions,
+            "loop": {**asdict(cfg), "dt": asdict(cfg.dt)}, "round": i, "env_steps": spent,
+        })
+        ev = collected.events.mean(axis=0) if collected.events.size else np.zeros(0)
+        return Round(
+            index=i, env_steps=spent, target=target,
+            mean_return=float(collected.returns.mean()),
+            mean_performance=float(collected.performance.mean()),
+            event_rates={n: float(v) for n, v in zip(w.event_names, ev, strict=True)},
+            best_return_seen=float(data.returns.max()), checkpoint=str(folder),
+            entropy=ent, loss=loss,
+        )
+
+    # Round 0 is the offline DT of the random data: where the loop starts from.
+    rounds = [record(0, data, math.nan, Trajectories.from_dataset(data.to_dataset("random")),
+                     math.nan, math.nan)]
+    i = 1
+    while spent < cfg.env_steps:
+        best = float(data.returns.max())
+        target = best + cfg.target_margin * max(abs(best), 1.0)
+        policy = DTPolicy(model, greedy=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # asking above the data is the point of exploring
+            new = rollout(policy, world, params, cfg.episodes_per_round,
+                          seed=seed * 1_000_003 + i, targets=target)
+        spent += int(new.lengths.sum())
+        bar.update(int(new.lengths.sum()))
+        data = Episodes.concat([data, new])
+        if cfg.mode == "online":
+            data = _keep_recent(data, cfg.buffer_episodes)
+        traj = Trajectories.from_dataset(data.to_dataset("loop"))
+        if cfg.mode == "iterated" and cfg.retrain == "scratch":
+            model, losses = train(traj, TrainConfig(**{**asdict(dt_cfg), "seed": seed + i}))
+            updater = Updater(model, cfg, rng, w.n_actions)
+            loss, ent = (losses[-1] if losses else math.nan), math.nan
+        else:
+            loss, ent = updater.run(traj, cfg.updates_per_round)
+        rounds.append(record(i, new, target, traj, loss, ent))
+        bar.set_postfix(ret=f"{rounds[-1].mean_return:.1f}", target=f"{target:.1f}")
+        i += 1
+    bar.close()
+    return rounds
