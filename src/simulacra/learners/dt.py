@@ -105,7 +105,7 @@ def dropout(x: Tensor, p: float, training: bool) -> Tensor:
         return F.dropout(x, p, True)
     drop = round(p * 65536)
     bits = torch.randint(-32768, 32768, x.shape, dtype=torch.int16, device=x.device)
-    return x * (bits >= drop - 32768) * (65536.0 / (65536 - drop))
+    return (x * (65536.0 / (65536 - drop))).masked_fill_(bits < drop - 32768, 0.0)
 
 
 class Block(nn.Module):
