@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass, fields
@@ -260,8 +261,13 @@ def save_checkpoint(folder: str | Path, model: DecisionTransformer, cfg: TrainCo
                         "return_min": float(r.min()), "return_max": float(r.max())}
     info.update(extra or {})
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS))
-    (folder / "config.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
+    # Written to temporary names and renamed, config.json last: a folder with a config.json
+    # always holds complete files, even if the process is killed while saving.
+    tmp_w, tmp_c = folder / f".{WEIGHTS}.tmp", folder / ".config.json.tmp"
+    save_file(state, str(tmp_w))
+    tmp_c.write_text(json.dumps(info, indent=2, default=str) + "\n")
+    os.replace(tmp_w, folder / WEIGHTS)
+    os.replace(tmp_c, folder / "config.json")
     return folder
 
 
