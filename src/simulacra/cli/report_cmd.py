@@ -13,7 +13,7 @@ from simulacra.cli.app import app, fail
 def report(
     folder: Path = typer.Argument(..., help="A study's output folder (holds results.duckdb)."),
     out: Path | None = typer.Option(
-        None, "--out", help="Where to write [default: DIR/report.html]."
+        None, "--out", help="Where to write (default: DIR/report.html)."
     ),
 ) -> None:
     """Rebuild DIR/report.html from DIR/results.duckdb (also while the study runs: what is done)."""

@@ -23,20 +23,24 @@ def find_study(path: str) -> Path:
 @app.command("run")
 def run(
     study: str = typer.Argument(DEFAULT_STUDY, help="The study file (YAML)."),
-    out: Path | None = typer.Option(None, "--out", help="Output folder [default: runs/<name>]."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default: runs/<study name>)."
+    ),
     backend: str = typer.Option(
         "local", "--backend", help="local (process pool), ray, or inline (one job at a time here)."
     ),
     address: str | None = typer.Option(None, "--address", help="Ray cluster address."),
     workers: int | None = typer.Option(None, "--workers", min=1,
-                                       help="Parallel jobs [default: all cores]."),
+                                       help="Parallel jobs (default: one per core)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html after."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """Run every unfinished job of a study into OUT/results.duckdb, then write OUT/report.html.
 
-    Finished jobs are skipped, so rerunning resumes an interrupted study. Exit 0 when every job
-    is done, 1 when some failed (the rest ran, the report shows what is missing), 2 on bad input.
+    Finished jobs are skipped, so rerunning resumes an interrupted study.
+
+    Exit status: 0 all done, 1 some jobs failed (see the report), 2 bad input,
+    130 interrupted.
     """
     from simulacra.study.runner import run_study
     from simulacra.study.schema import StudyConfigError, load_study
