@@ -35,14 +35,16 @@ def worlds(
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in rows], indent=1))
         return
-    table = Table(title="simulacra worlds (exact, 100-step episodes; '-' = not compiled)")
-    for col in ("id", "params", "states", "actions", "optimal return",
+    table = Table(title="simulacra worlds: ids simulacra/<world>-v0; exact figures over 100-step "
+                        "episodes ('-' = not compiled, no exact analysis)")
+    for col in ("world", "params", "states", "actions", "optimal return",
                 "perf. of reward-optimal", "optimal perf.", "random return"):
-        table.add_column(col, justify="left" if col in ("id", "params") else "right")
-    fmt = lambda x: "-" if x is None else f"{x:g}"  # noqa: E731
+        table.add_column(col, justify="left" if col in ("world", "params") else "right")
+    fmt = lambda x: "-" if x is None else f"{x:.4g}"  # noqa: E731
     for r in rows:
+        name = r.id.removeprefix("simulacra/").removesuffix("-v0")
         table.add_row(
-            r.id, " ".join(f"{k}={v}" for k, v in r.params.items()), fmt(r.n_states),
+            name, " ".join(f"{k}={v}" for k, v in r.params.items()), fmt(r.n_states),
             str(r.n_actions), fmt(r.optimal_return), fmt(r.performance_of_reward_optimal),
             fmt(r.optimal_performance), fmt(r.random_return),
         )
