@@ -25,7 +25,7 @@ import torch
 
 from simulacra.learners.dt import DecisionTransformer, DTConfig
 from simulacra.learners.dt_hf import copy_from_hf, hf_model
-from simulacra.learners.dt_train import TrainConfig, make_optimizer
+from simulacra.learners.dt_train import TrainConfig, make_optimizer, masked_mse
 
 B, K, STATE, ACT = 64, 20, 11, 3
 
@@ -50,8 +50,7 @@ def batches(n: int, seed: int = 0) -> list[dict[str, torch.Tensor]]:
 
 def ours_step(model, opt, sched, b) -> float:
     pred = model(b["rtg"], b["states"], b["actions"], b["timesteps"])
-    v = b["valid"]
-    loss = ((pred[v] - b["actions"][v]) ** 2).mean()
+    loss = masked_mse(pred, b["actions"], b["valid"])  # the same number as HF's loss below
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)

@@ -179,7 +179,14 @@ def loss_fn(model: DecisionTransformer, batch: dict[str, torch.Tensor]) -> torch
     valid = batch["valid"]  # [B, K]
     if model.cfg.discrete:
         return F.cross_entropy(pred[valid], batch["actions"][valid])
-    return ((pred[valid] - batch["actions"][valid]) ** 2).mean()
+    return masked_mse(pred, batch["actions"], valid)
+
+
+def masked_mse(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Mean of (pred - target)^2 over the valid steps' entries: pred, target [B, K, A], valid
+    [B, K]. The same number as ((pred[valid] - target[valid]) ** 2).mean(), without gathering."""
+    sq = (pred - target) ** 2  # [B, K, A]
+    return (sq * valid.unsqueeze(-1)).sum() / (valid.sum() * pred.shape[-1])
 
 
 def make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device):
