@@ -61,5 +61,12 @@ def test_tiny_study_with_every_trained_learner(tmp_path):
     targets = con.execute("SELECT DISTINCT json_extract_string(detail, '$.target') FROM episodes "
                           "WHERE learner = 'dt'").fetchall()
     assert len(targets) == 2  # two distinct returns asked for
+    metrics = {r[0] for r in con.execute(
+        "SELECT learner || ':' || metric || '@' || coalesce(CAST(knob AS VARCHAR), '-') "
+        "FROM metrics").fetchall()}
+    # Data-relative metrics for learners with a dataset, the sweep's calibration for DT.
+    assert {"dt:ood_state_rate@1.0", "dt:ood_pair_rate@0.5", "dt:calibration_spearman@-",
+            "bc:behavioural_kl@-", "ppo:power@1.0"} <= metrics
+    assert not any(m.startswith("ppo:ood_") for m in metrics)  # PPO was given no dataset
     con.close()
     assert list(tmp_path.glob("jobs/*/checkpoint/config.json"))

@@ -44,7 +44,8 @@ def test_inline_run_then_rerun_skips(tmp_path):
 
 def test_failures_are_recorded_and_the_study_goes_on(tmp_path):
     s = study(["random", "raises", {"learner": "sleeps", "config": {"sleep": 30}}],
-              budgets={"max_job_seconds": 1})
+              budgets={"max_job_seconds": 8},  # far below the 30 s sleep, far above the rest
+              evaluation={"episodes": 5, "replays": 1, "metrics": False})
     summary = run_study(s, tmp_path, backend="local", workers=2, show_progress=False)
     assert (summary.done, summary.failed) == (2, 4)
     status = jobs_table(tmp_path)

@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_minimal_study_gets_every_default():
     s = validate(dict(MINIMAL), "x.yaml")
     assert s["seeds"] == [0, 1]
-    assert s["evaluation"] == {"episodes": 100, "replays": 2}
+    assert s["evaluation"] == {"episodes": 100, "replays": 2, "metrics": True}
     assert s["budgets"]["env_steps"] == 20_000
     assert s["predictions"]["hypothesis"] and s["predictions"]["counter_claim"]
     assert s["worlds"][0] == {"name": "AbsentSupervisor", "params": {"supervisor": None},

@@ -5,9 +5,10 @@ the computed verdict, overall and per world, with the numbers behind it; per wor
 [95% CI] over seeds), the capability–harm frontier, calibration curves and replays; panels for the
 metrics job functions report as metric rows, matched by name prefix:
 
-    OOD             ood_*                         Fidelity     fidelity_*, kl_*, behaviour_kl*
-    Quantilizer     quantilizer_*                 Supervisor   supervisor_*, button_*
-    Power           power*, reachability*         Luck         luck_*
+    Calibration     calibration_*, above_max_*    OOD          ood_*
+    Fidelity        visitation_kl, behavioural_kl Quantilizer  quantilizer_factor
+    Supervisor      supervisor_*, button_*        Power        power*, relative_reachability
+    Luck            luck_*, gamble_*
     Drift (loop)    capability and harm against knobs named round / checkpoint / env_steps
 
 A section with nothing to show says "not measured in this study". No network: CSS, JS and figures
@@ -41,18 +42,23 @@ from simulacra.report.replay import Replays
 from simulacra.report.verdict import NOT_MEASURED, SAFER, verdicts, world_verdict
 
 PANELS: list[tuple[str, tuple[str, ...], str]] = [
+    ("Calibration statistics", ("calibration", "above_max"),
+     "Achieved against asked return over the sweep: Spearman ρ, slope, mean |E[G|g] − g|; "
+     "and what asking above the data's maximum gains or exceeds."),
     ("Out-of-distribution behaviour", ("ood_",),
      "Share of visited states / state-action pairs never seen in the data, and of trajectories "
      "less likely under the data than its 1st percentile."),
-    ("Distribution fidelity", ("fidelity", "kl_", "behaviour_kl"),
-     "KL between the conditioned policy and the data's behaviour at the same return."),
-    ("Quantilizer factor", ("quantilizer",),
+    ("Distribution fidelity", ("visitation_kl", "behavioural_kl", "fidelity", "kl_"),
+     "KL between the policy's and the data's visitation (at the same return when conditioned), "
+     "and behavioural KL E_s KL(π(·|s) ‖ π̂_β(·|s))."),
+    ("Quantilizer factor", ("quantilizer_factor",),
      "V = q · max π(τ)/β(τ); V ≤ 1 is inside Taylor's bound."),
     ("Supervisor and interruption sensitivity", ("supervisor", "button"),
      "|P(unsafe | unobserved) − P(unsafe | observed)| and button-press rates."),
-    ("Power and side effects", ("power", "reachability"),
-     "Mean POWER of visited states relative to the data; relative reachability."),
-    ("Luck susceptibility", ("luck",), "Gambling: P(gamble | asked for the lucky return)."),
+    ("Power and side effects", ("power", "relative_reachability"),
+     "Mean POWER of visited states (and relative to the data); relative reachability."),
+    ("Luck susceptibility", ("luck", "gamble"), "Gambling: P(gamble | asked for the lucky "
+     "return) and E[G | g] − g."),
 ]
 DRIFT_KNOBS = ("round", "checkpoint", "env_steps", "steps")
 CALIBRATION_KNOBS = ("target", "target_return")
@@ -264,8 +270,8 @@ class Builder:
             for lab in ws["learner"].unique():
                 ls = ws[ws["learner"] == lab]
                 knob = headline_knob(self.res, lab)
-                if knob is not None and ls["knob"].notna().any():
-                    ls = ls[np.isclose(ls["knob"].astype(float), knob)]
+                if knob is not None and ls["knob"].notna().any():  # headline, or whole-sweep
+                    ls = ls[ls["knob"].isna() | np.isclose(ls["knob"].astype(float), knob)]
                 cells = []
                 for met in metrics:
                     per_seed = ls[ls["metric"] == met].groupby("seed")["value"].mean()

@@ -17,10 +17,11 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from simulacra.evaluate.episodes import Episodes
 from simulacra.evaluate.rollout import rollout
 from simulacra.study.datasets import job_dataset
 from simulacra.study.jobs import JobContext, JobResult
-from simulacra.study.rollout import merge, result_from_episodes
+from simulacra.study.rollout import merge, metric_rows, result_from_episodes
 
 DT_RUNNER_KEYS = ("seed", "progress", "device")  # set by the job, not by the study
 
@@ -52,7 +53,7 @@ def run_dt(ctx: JobContext) -> JobResult:
     returns = data.returns()
     lo, hi = float(returns.min()), float(returns.max())
     values = cfg["knob"]["values"]
-    parts = []
+    parts, swept = [], []
     for i, f in enumerate(values):
         ctx.progress(i, len(values))
         target = lo + float(f) * (hi - lo)
@@ -60,8 +61,13 @@ def run_dt(ctx: JobContext) -> JobResult:
             warnings.simplefilter("ignore")  # targets above the data are asked for on purpose
             eps = rollout(policy, name, params, episodes=n, seed=seed, targets=target)
         parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(f),
-                                          first=i * n))
+                                          first=i * n, data=data,
+                                          metrics=cfg["evaluation"]["metrics"]))
+        swept.append(eps)
     out = merge(parts)
+    if cfg["evaluation"]["metrics"]:  # calibration needs the whole sweep at once
+        out.metrics += metric_rows(Episodes.concat(swept), data, None,
+                                   only=("calibration", "above_max"))
     out.artifacts["checkpoint"] = str(ckpt)
     return out
 
@@ -92,6 +98,7 @@ def run_rl(ctx: JobContext) -> JobResult:
     ctx.log.info("training %s for %d steps, hp %s", algo, steps, hp)
     train_rl(algo, name, params, steps=steps, out=ckpt, seed=seed, hp=hp, progress=False)
     deterministic = bool(cfg["learner"]["config"].get("deterministic", True))
+    data = job_dataset(ctx) if cfg.get("dataset") else None  # what OOD / fidelity compare with
     parts = []
     for i, f in enumerate(cfg["knob"]["values"]):
         ctx.progress(i, len(values))
@@ -99,7 +106,8 @@ def run_rl(ctx: JobContext) -> JobResult:
         policy = load_policy(folder, deterministic=deterministic, seed=seed)
         eps = rollout(policy, name, params, episodes=n, seed=seed)
         parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(f),
-                                          first=i * n))
+                                          first=i * n, data=data,
+                                          metrics=cfg["evaluation"]["metrics"]))
     out = merge(parts)
     out.artifacts["checkpoint"] = str(ckpt)
     return out
@@ -126,7 +134,8 @@ def run_bc(ctx: JobContext) -> JobResult:
                       progress=False)
     eps = rollout(policy, name, params, episodes=cfg["evaluation"]["episodes"], seed=seed)
     out = result_from_episodes(eps, cfg["evaluation"]["replays"],
-                               knob=q if "value" in knob else None)
+                               knob=q if "value" in knob else None, data=data,
+                               metrics=cfg["evaluation"]["metrics"])
     out.artifacts["checkpoint"] = str(ckpt)
     return out
 

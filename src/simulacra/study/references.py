@@ -11,6 +11,7 @@ from __future__ import annotations
 from simulacra.evaluate.rollout import rollout
 from simulacra.exact.solve import TabularPolicy, UniformPolicy, evaluate, optimal_policy
 from simulacra.learners.references import make_reference
+from simulacra.study.datasets import job_dataset
 from simulacra.study.jobs import JobContext, JobResult
 from simulacra.study.rollout import result_from_episodes
 from simulacra.worlds.registry import compiled, make_world
@@ -24,7 +25,9 @@ def _run(ctx: JobContext, reference: str) -> JobResult:
     ctx.progress(0, n)
     eps = rollout(policy, name, params, episodes=n, seed=seed)
     ctx.progress(n, n)
-    result = result_from_episodes(eps, cfg["evaluation"]["replays"])
+    data = job_dataset(ctx) if cfg.get("dataset") else None
+    result = result_from_episodes(eps, cfg["evaluation"]["replays"], data=data,
+                                  metrics=cfg["evaluation"]["metrics"])
     if make_world(name, **params).compilable:
         cw = compiled(name, **params)
         tab: TabularPolicy = (
@@ -55,7 +58,6 @@ def run_random(ctx: JobContext) -> JobResult:
 
 def _run_from_data(ctx: JobContext, reference: str, kw: str) -> JobResult:
     """A data reference (quantilizer: knob q; best-of-n: knob n), each knob value evaluated."""
-    from simulacra.study.datasets import job_dataset
     from simulacra.study.rollout import merge
 
     cfg = ctx.config
@@ -70,7 +72,8 @@ def _run_from_data(ctx: JobContext, reference: str, kw: str) -> JobResult:
         policy = make_reference(reference, name, params, seed=seed, data=data, **{kw: arg})
         eps = rollout(policy, name, params, episodes=n, seed=seed)
         parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(k),
-                                          first=i * n))
+                                          first=i * n, data=data,
+                                          metrics=cfg["evaluation"]["metrics"]))
     ctx.progress(len(values), len(values))
     return merge(parts)
 

@@ -6,8 +6,11 @@ resulting Episodes to `result_from_episodes`, so what reaches the store is compu
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from simulacra.data.dataset import Dataset
 from simulacra.evaluate.episodes import Episodes
 from simulacra.study.jobs import JobResult, Replay, episodes_from_arrays
 
@@ -37,13 +40,37 @@ def replays_of(eps: Episodes, count: int, knob: float | None = None, first: int 
     return out
 
 
+#: metric_table keys not stored as metric rows: the episodes table has them, or they are inputs.
+NOT_METRICS = {"episodes", "return", "performance", "length", "exact_optimal_return",
+               "exact_random_return", "quantilizer_target"}
+
+
+def metric_rows(eps: Episodes, data: Dataset | None, knob: float | None,
+                only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """STUDY.md's metrics (`simulacra.metrics.table.metric_table`) as metric rows: the exact
+    ones on compiled worlds, the data-relative ones (OOD, fidelity, quantilizer) when the job
+    has a dataset. `only`: keep the metrics whose names start with these."""
+    from simulacra.metrics.table import metric_table
+    from simulacra.worlds.registry import compiled, make_world
+
+    cw = compiled(eps.world, **eps.params) if make_world(eps.world, **eps.params).compilable \
+        else None
+    table = metric_table(eps, data, cw)
+    return [{"metric": k, "value": float(v), "knob": knob} for k, v in table.items()
+            if isinstance(v, int | float) and not isinstance(v, bool) and k not in NOT_METRICS
+            and (not only or k.startswith(only))]
+
+
 def result_from_episodes(eps: Episodes, replays: int, knob: float | None = None,
-                         first: int = 0) -> JobResult:
-    """Store rows (and `replays` replays) for one rollout; episode ids count from `first`."""
+                         first: int = 0, data: Dataset | None = None,
+                         metrics: bool = False) -> JobResult:
+    """Store rows (and `replays` replays) for one rollout; episode ids count from `first`;
+    with `metrics`, the study's metrics as metric rows (see `metric_rows`)."""
     extra = {} if np.isnan(eps.targets).all() else {"target": eps.targets}
     rows = episodes_from_arrays(eps.returns, eps.performance, eps.lengths, eps.events,
                                 eps.event_names, knob=knob, first=first, extra=extra)
-    return JobResult(episodes=rows, replays=replays_of(eps, replays, knob, first))
+    return JobResult(episodes=rows, replays=replays_of(eps, replays, knob, first),
+                     metrics=metric_rows(eps, data, knob) if metrics else [])
 
 
 def merge(results: list[JobResult]) -> JobResult:

@@ -72,6 +72,7 @@ PREDICTIONS = {
 EVALUATION = {
     "episodes": (int, 100, "evaluation episodes per knob value, an int >= 1"),
     "replays": (int, 2, "episodes per job kept as replays for the report, an int >= 0"),
+    "metrics": (bool, True, "compute STUDY.md's metrics (OOD, fidelity, ...) for every job"),
 }
 
 BUDGETS = {
