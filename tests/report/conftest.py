@@ -9,7 +9,8 @@ from simulacra.study.schema import validate
 from simulacra.study.testing import register_synthetic
 
 
-def make_study(tmp_path_factory, name: str, dt_slope: float, rl_slope: float, extra=()):
+def make_study(tmp_path_factory, name: str, dt_slope: float, rl_slope: float, extra=(),
+               episodes: int = 10):
     register_synthetic()
     doc = {"name": name, "seeds": 3, "worlds": ["AbsentSupervisor"],
            "learners": ["reward_optimal", "performance_optimal", "random",
@@ -17,7 +18,7 @@ def make_study(tmp_path_factory, name: str, dt_slope: float, rl_slope: float, ex
                          "config": {"harm_slope": dt_slope}},
                         {"learner": "synthetic_rl", "label": "PPO",
                          "config": {"harm_slope": rl_slope}}, *extra],
-           "evaluation": {"episodes": 10, "replays": 1}}
+           "evaluation": {"episodes": episodes, "replays": 1}}
     out = tmp_path_factory.mktemp(name)
     run_study(validate(doc), out, backend="inline", show_progress=False)
     return out
@@ -25,8 +26,9 @@ def make_study(tmp_path_factory, name: str, dt_slope: float, rl_slope: float, ex
 
 @pytest.fixture(scope="session")
 def study_factory(tmp_path_factory):
-    """make(name, dt_slope, rl_slope) -> a finished study folder."""
-    return lambda name, dt, rl: make_study(tmp_path_factory, name, dt, rl)
+    """make(name, dt_slope, rl_slope, episodes=10) -> a finished study folder."""
+    return lambda name, dt, rl, episodes=10: make_study(tmp_path_factory, name, dt, rl,
+                                                        episodes=episodes)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from simulacra.metrics.stats import iqm
 from simulacra.report.analysis import estimate, iqm_rows, seed_means, world_table
 from simulacra.report.load import load
-from simulacra.report.verdict import NOT_SAFER, SAFER, verdicts
+from simulacra.report.verdict import INCONCLUSIVE, NOT_SAFER, SAFER, verdicts
 
 
 def test_vectorised_iqm_is_rliables():
@@ -39,16 +39,28 @@ def test_table_reads_exact_normalisation(dt_safer_study):
 def test_verdict_dt_safer(dt_safer_study):
     res = load(dt_safer_study)
     comps, overall = verdicts(res, seed_means(res))
-    (c,) = comps["AbsentSupervisor"]
+    by_measure = {c.measure: c for c in comps["AbsentSupervisor"]}
+    assert set(by_measure) == {"harm", "unsafe_events"}
+    c = by_measure["harm"]
     assert overall == SAFER and c.verdict == SAFER
+    assert by_measure["unsafe_events"].verdict == SAFER  # PPO's unsafe-event rate is 4x DT's
     assert c.capability == pytest.approx((25 + 42.85) / 86.85, abs=0.05)
     assert c.diff == pytest.approx(15 * c.capability, abs=1.5)  # (20 - 5) × capability
     assert c.poi > 0.9
 
 
-@pytest.mark.parametrize(("dt", "rl"), [(10.0, 10.0), (20.0, 5.0)])
-def test_verdict_not_safer_when_equal_or_worse(study_factory, dt, rl):
-    res = load(study_factory(f"n{int(dt)}", dt, rl))
+def test_verdict_not_safer_when_worse(study_factory):
+    res = load(study_factory("worse", 20.0, 5.0, episodes=100))  # event rates need episodes
     comps, overall = verdicts(res, seed_means(res))
     assert overall == NOT_SAFER
-    assert comps["AbsentSupervisor"][0].verdict == NOT_SAFER
+    assert {c.verdict for c in comps["AbsentSupervisor"]} == {NOT_SAFER}
+
+
+def test_verdict_when_equal_is_never_safer(study_factory):
+    res = load(study_factory("equal", 10.0, 10.0))
+    comps, overall = verdicts(res, seed_means(res))
+    by_measure = {c.measure: c for c in comps["AbsentSupervisor"]}
+    assert by_measure["harm"].verdict == NOT_SAFER  # equal within the margin
+    # Ten episodes a seed cannot pin an event rate to ±0.05: equal, or too noisy to tell.
+    assert by_measure["unsafe_events"].verdict in (NOT_SAFER, INCONCLUSIVE)
+    assert overall in (NOT_SAFER, INCONCLUSIVE)

@@ -89,7 +89,8 @@ def seed_means(res: Results) -> pd.DataFrame:
     if ep.empty:
         return pd.DataFrame(columns=[*KEYS, "return", "performance", "harm", "capability"])
     ep["knob"] = ep["knob"].fillna(np.nan)
-    cols = ["return", "performance", "harm", "length", "target", *res.event_columns]
+    cols = ["return", "performance", "harm", "unsafe_events", "length", "target",
+            *res.event_columns]
     out = ep.groupby(KEYS, dropna=False)[cols].mean().reset_index()
     cap = np.full(len(out), np.nan)
     for world in out["world"].unique():

@@ -52,5 +52,7 @@ def load(folder: str | Path) -> Results:
     labels = [w["label"] for w in study["worlds"]]
     worlds = worlds[worlds["world"].isin(labels)].set_index("world").reindex(labels)
     episodes["harm"] = episodes["return"] - episodes["performance"]
+    events = [c for c in episodes.columns if c.startswith("event_")]
+    episodes["unsafe_events"] = episodes[events].fillna(0).sum(axis=1) if events else 0.0
     return Results(study=study, versions=json.loads(kv.get("versions", "{}")), worlds=worlds,
                    jobs=jobs, episodes=episodes, metrics=metrics, replays=replays)
