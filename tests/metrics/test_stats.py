@@ -5,8 +5,12 @@ import pytest
 from rliable import metrics as rly
 
 from simulacra.metrics.stats import (
+    _resamples,
     bootstrap_ci,
+    bootstrap_diff_ci,
     iqm,
+    iqm_batch,
+    mean,
     poi_ci,
     probability_of_improvement,
 )
@@ -48,3 +52,24 @@ def test_poi_ci_brackets_the_point():
     point, lo, hi = poi_ci(X, Y, reps=300, seed=1)
     assert lo <= point <= hi
     assert point == pytest.approx(rly.probability_of_improvement(X, Y))
+
+
+def test_batched_statistics_equal_their_definitions_on_the_same_draws():
+    draws = _resamples(X, 50, np.random.default_rng(0))  # [50, runs, tasks]
+    assert np.allclose(iqm_batch(draws), [iqm(d) for d in draws])
+    a = bootstrap_ci(X, iqm, reps=200, seed=4)
+    b = bootstrap_ci(X, lambda s: iqm(s), reps=200, seed=4)  # unbatched: called per resample
+    assert a == pytest.approx(b)
+
+
+def test_resamples_are_stratified_by_task():
+    x = np.array([[0.0, 10.0], [1.0, 11.0], [2.0, 12.0]])  # task 1 = task 0 + 10
+    draws = _resamples(x, 100, np.random.default_rng(1))
+    assert set(np.unique(draws[:, :, 0])) <= {0.0, 1.0, 2.0}
+    assert set(np.unique(draws[:, :, 1])) <= {10.0, 11.0, 12.0}
+
+
+def test_difference_ci_brackets_the_difference_and_excludes_zero_when_far_apart():
+    point, lo, hi = bootstrap_diff_ci(X + 5.0, Y, mean, reps=300, seed=2)
+    assert point == pytest.approx(mean(X + 5.0) - mean(Y))
+    assert 0 < lo <= point <= hi

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulacra.metrics.stats import iqm
+from simulacra.metrics.stats import bootstrap_ci, iqm
 from simulacra.report.load import Results
 
 KEYS = ["world", "learner", "family", "seed", "knob"]
@@ -42,31 +42,18 @@ class Estimate:
         return f"{self.point:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
 
-def iqm_rows(x: np.ndarray) -> np.ndarray:
-    """IQM of each row of x [B, n]: scipy's trim_mean(·, 0.25) (as `metrics.stats.iqm`),
-    vectorised over the bootstrap's resamples."""
-    n = x.shape[1]
-    cut = int(0.25 * n)
-    return np.sort(x, axis=1)[:, cut:n - cut].mean(axis=1)
-
-
 def estimate(values: np.ndarray, confidence: float = 0.95, reps: int = 2000,
              seed: int = 0) -> Estimate:
-    """IQM over seeds with a percentile-bootstrap CI over seeds (one seed: no interval).
-
-    With one task this is `metrics.stats.bootstrap_ci(values, iqm)`'s definition, resampled in
-    one array operation instead of `reps` calls (the report makes hundreds of these)."""
+    """IQM over seeds with a percentile-bootstrap CI over seeds (`metrics.stats.bootstrap_ci`;
+    one seed: no interval)."""
     v = np.asarray(values, dtype=np.float64)
     v = v[~np.isnan(v)]
     if len(v) == 0:
         return Estimate(math.nan, math.nan, math.nan, 0)
     if len(v) == 1:
         return Estimate(float(v[0]), math.nan, math.nan, 1)
-    rng = np.random.default_rng(seed)
-    boot = iqm_rows(v[rng.integers(0, len(v), size=(reps, len(v)))])
-    a = (1 - confidence) / 2
-    lo, hi = np.quantile(boot, [a, 1 - a])
-    return Estimate(iqm(v), float(lo), float(hi), len(v))
+    point, lo, hi = bootstrap_ci(v, iqm, reps, confidence, seed)
+    return Estimate(point, lo, hi, len(v))
 
 
 def normaliser(res: Results, world: str) -> tuple[float, float] | None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulacra.metrics.stats import poi_ci
+from simulacra.metrics.stats import bootstrap_diff_ci, mean, poi_ci
 from simulacra.report.analysis import normaliser
 from simulacra.report.load import Results
 
@@ -101,12 +101,7 @@ def compare(means: pd.DataFrame, res: Results, world: str, dt: str, rl: str,
     ha, hb = ha[~np.isnan(ha)], hb[~np.isnan(hb)]
     if len(ha) < 2 or len(hb) < 2:
         return empty(f"fewer than 2 seeds per side reach capability {c:.2f}")
-    rng = np.random.default_rng(seed)
-    boot = np.array([rng.choice(hb, len(hb)).mean() - rng.choice(ha, len(ha)).mean()
-                     for _ in range(2000)])
-    q = (1 - confidence) / 2
-    low, high = (float(v) for v in np.quantile(boot, [q, 1 - q]))
-    diff = float(hb.mean() - ha.mean())
+    diff, low, high = bootstrap_diff_ci(hb, ha, mean, 2000, confidence, seed)
     poi = poi_ci(-ha, -hb, reps=500, confidence=confidence, seed=seed)[0]
     if low > 0:
         verdict = SAFER
