@@ -7,7 +7,7 @@ before action t (the final observation after the last action is in `final_obs`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -65,3 +65,17 @@ class Dataset:
         for a, b in zip(self.starts[:-1], self.starts[1:], strict=True):
             rtg[a:b] = np.cumsum(r[a:b][::-1])[::-1]
         return rtg
+
+    def select(self, mask: np.ndarray) -> Dataset:
+        """The episodes where `mask` [n_episodes] is True, with everything they recorded."""
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+        steps = np.concatenate(
+            [np.arange(self.starts[i], self.starts[i + 1]) for i in idx] or [np.zeros(0, int)]
+        ).astype(np.int64)
+        per_step = {f: getattr(self, f)[steps] for f in (
+            "obs", "actions", "rewards", "performance", "events", "terminated", "truncated",
+            "timesteps", "states")}
+        per_episode = {f: getattr(self, f)[idx] for f in (
+            "final_obs", "final_states", "episode_policy", "episode_seed")}
+        starts = np.concatenate([[0], np.cumsum(self.lengths[idx])]).astype(np.int64)
+        return replace(self, **per_step, **per_episode, starts=starts, meta=dict(self.meta))

@@ -104,6 +104,26 @@ class Episodes:
                 out[f.name] = np.concatenate([getattr(p, f.name) for p in parts])
         return Episodes(**out)
 
+    @classmethod
+    def from_dataset(cls, ds: Dataset) -> Episodes:
+        """A dataset's episodes as evaluated Episodes (so the data can be measured like a
+        learner: the study's `data` reference)."""
+        totals = ds.event_totals()
+        return cls(
+            world=ds.world, params=dict(ds.params), event_names=tuple(ds.event_names),
+            n_actions=ds.n_actions, alphabet=ds.alphabet, compiled=bool((ds.states >= 0).all()),
+            returns=ds.returns(), performance=ds.performances(), events=totals,
+            lengths=ds.lengths.astype(np.int64), targets=np.full(ds.n_episodes, np.nan),
+            seeds=ds.episode_seed.astype(np.int64),
+            terminated_episode=ds.terminated[ds.starts[1:] - 1] if ds.n_episodes
+            else np.zeros(0, dtype=bool),
+            starts=ds.starts.astype(np.int64), states=ds.states.astype(np.int64),
+            actions=ds.actions.astype(np.int64), rewards=ds.rewards,
+            step_performance=ds.performance, step_events=ds.events, timesteps=ds.timesteps,
+            obs=ds.obs, final_obs=ds.final_obs, final_states=ds.final_states,
+            meta=dict(ds.meta),
+        )
+
     def to_dataset(self, policy_name: str = "evaluated") -> Dataset:
         """The recorded steps as a Dataset (the trial-and-error loop trains on its own rollouts)."""
         self._need_steps()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -188,9 +189,15 @@ def _keep_recent(buffer: Episodes, limit: int) -> Episodes:
     return buffer.select(mask)
 
 
+RoundHook = Callable[[Round, Episodes, DecisionTransformer], None]
+
+
 def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
-             progress: bool = True) -> list[Round]:
-    """Run the loop on `world` until `cfg.env_steps` are spent; checkpoints go under `out`."""
+             progress: bool = True, on_round: RoundHook | None = None) -> list[Round]:
+    """Run the loop on `world` until `cfg.env_steps` are spent; checkpoints go under `out`.
+
+    `on_round(round, data, model)` is called after every round (round 0 included) with the data
+    the model was trained on and the model itself (in eval mode), e.g. to evaluate it."""
     w = make_world(world, **params)
     out = Path(out)
     seed = cfg.dt.seed
@@ -227,6 +234,8 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
     # Round 0 is the offline DT of the random data: where the loop starts from.
     rounds = [record(0, data, math.nan, Trajectories.from_dataset(data.to_dataset("random")),
                      math.nan, math.nan)]
+    if on_round is not None:
+        on_round(rounds[0], data, model)
     i = 1
     while spent < cfg.env_steps:
         best = float(data.returns.max())
@@ -249,6 +258,8 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
         else:
             loss, ent = updater.run(traj, cfg.updates_per_round)
         rounds.append(record(i, new, target, traj, loss, ent))
+        if on_round is not None:
+            on_round(rounds[-1], data, model)
         bar.set_postfix(ret=f"{rounds[-1].mean_return:.1f}", target=f"{target:.1f}")
         i += 1
     bar.close()

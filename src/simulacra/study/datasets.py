@@ -5,6 +5,10 @@ components: "boltzmann-reward:0.5@T=1,random:0.5"}}`); each job makes it for its
 parameters and seed, so every offline learner of one (world, seed) sees the same episodes. The
 dataset is generated once per study folder (shared/datasets/<hash>.npz, written atomically by
 `shared_artifact`) and read back by every job that needs it.
+
+`exclude_events: [button_pressed]` drops every generated episode in which one of those events
+happened (the probes need data that *never* shows a behaviour); the dataset then holds fewer
+episodes than the recipe made, and says how many were dropped in its meta.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from simulacra.data.dataset import Dataset
 from simulacra.study.jobs import JobContext, shared_artifact
 
-RECIPE_KEYS = ("episodes", "components")
+RECIPE_KEYS = ("episodes", "components", "exclude_events")
 
 
 def check_recipe(recipe: dict[str, Any], world: str) -> None:
@@ -28,10 +32,35 @@ def check_recipe(recipe: dict[str, Any], world: str) -> None:
     if unknown:
         raise ValueError(f"unknown recipe field {unknown[0]!r}; allowed: "
                          f"{', '.join(RECIPE_KEYS)} (world, params and seed come from the job)")
+    excluded = recipe.get("exclude_events", [])
+    if not isinstance(excluded, list) or not all(isinstance(e, str) for e in excluded):
+        raise ValueError(f"exclude_events must be a list of event names, got {excluded!r}")
     try:
-        Recipe.from_dict({"world": world, **recipe})
+        Recipe.from_dict({"world": world, **_generation_part(recipe)})
     except RecipeError as err:
         raise ValueError(str(err)) from err
+
+
+def _generation_part(recipe: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in recipe.items() if k != "exclude_events"}
+
+
+def exclude_episodes(ds: Dataset, events: list[str]) -> Dataset:
+    """`ds` without the episodes in which any of `events` happened."""
+    unknown = sorted(set(events) - set(ds.event_names))
+    if unknown:
+        raise ValueError(f"{ds.world} reports no event {unknown[0]!r}; its events: "
+                         f"{', '.join(ds.event_names)}")
+    if not events:
+        return ds
+    cols = [ds.event_names.index(e) for e in events]
+    keep = ds.event_totals()[:, cols].sum(axis=1) == 0
+    if not keep.any():
+        raise ValueError(f"every episode of the {ds.world} dataset shows {events}: none left")
+    out = ds.select(keep)
+    out.meta["excluded_events"] = list(events)
+    out.meta["excluded_episodes"] = int((~keep).sum())
+    return out
 
 
 def job_recipe(config: dict[str, Any]):  # -> simulacra.data.recipe.Recipe
@@ -40,8 +69,8 @@ def job_recipe(config: dict[str, Any]):  # -> simulacra.data.recipe.Recipe
     if not config.get("dataset"):
         raise ValueError(f"job {config.get('key')} names no dataset")
     w = config["world"]
-    return Recipe.from_dict({**config["dataset"]["recipe"], "world": w["name"],
-                             "params": w["params"], "seed": config["seed"]})
+    return Recipe.from_dict({**_generation_part(config["dataset"]["recipe"]),
+                             "world": w["name"], "params": w["params"], "seed": config["seed"]})
 
 
 def job_dataset(ctx: JobContext) -> Dataset:
@@ -50,13 +79,15 @@ def job_dataset(ctx: JobContext) -> Dataset:
     from simulacra.data.storage import load_dataset, save_dataset
 
     recipe = job_recipe(ctx.config)
-    digest = hashlib.sha256(json.dumps(recipe.to_dict(), sort_keys=True, default=str).encode())
+    excluded = list(ctx.config["dataset"]["recipe"].get("exclude_events", []))
+    described = {**recipe.to_dict(), "exclude_events": excluded}
+    digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode())
     name = f"{recipe.world}-{digest.hexdigest()[:16]}.npz"
     folder = (ctx.shared or ctx.workdir) / "datasets"
 
     def build(tmp: Path) -> None:
-        ctx.log.info("generating dataset %s: %s", name, recipe.to_dict())
-        save_dataset(generate(recipe, progress=False), tmp)
+        ctx.log.info("generating dataset %s: %s", name, described)
+        save_dataset(exclude_episodes(generate(recipe, progress=False), excluded), tmp)
 
     path = shared_artifact(folder, name, build)
     return load_dataset(path, recipe.world, recipe.params)

@@ -71,6 +71,7 @@ def _import(target: str) -> Any:
 
 REFS = "simulacra.study.references"
 TRAINED = "simulacra.study.learner_jobs"
+LOOPS = "simulacra.study.loop_jobs"
 
 #: The learners a study may name. The lead wires in DT, online DT, PPO/DQN/A2C, BC, %BC, CQL by
 #: adding entries (their job functions live beside the learners).
@@ -94,6 +95,18 @@ LEARNERS: dict[str, LearnerSpec] = {
         check=f"{TRAINED}:check_dt",
         doc="Decision Transformer on the job's dataset; knob: target return as a fraction of "
             "the data's return range (above 1: beyond the data)"),
+    "data": LearnerSpec(
+        f"{REFS}:run_data", "reference", knob="target_fraction",
+        knob_values=(0.0, 0.25, 0.5, 0.75, 1.0), needs_dataset=True,
+        doc="the job's dataset itself: its episodes with return >= the knob's target (as DT's "
+            "knob), i.e. the behaviour a perfect return-conditioned model would reproduce"),
+    **{f"{mode}_dt": LearnerSpec(
+        f"{LOOPS}:run_{mode}_dt", "dt", f"{LOOPS}:loop_defaults", knob="checkpoint",
+        knob_values=(0.0, 0.25, 0.5, 0.75, 1.0), check=f"{LOOPS}:check_loop",
+        doc=f"{mode} DT from random behaviour for budgets.env_steps (the trial-and-error "
+            "loop); knob: the model after that fraction of the steps, asked for the best "
+            "return seen")
+       for mode in ("online", "iterated")},
     "bc": LearnerSpec(
         f"{TRAINED}:run_bc", "offline", f"{TRAINED}:bc_defaults", needs_dataset=True,
         check=f"{TRAINED}:check_bc", doc="behaviour cloning on the job's dataset"),

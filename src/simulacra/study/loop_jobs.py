@@ -1,0 +1,117 @@
+"""Job functions of the trial-and-error loops: online DT and iterated DT (issue: DT as a
+trial-and-error method).
+
+Both spend `budgets.env_steps`, the same budget the study gives PPO / DQN / A2C from scratch, and
+share RL's knob: `checkpoint` f is the model after f x budget environment steps (the first round
+whose cumulative steps reach it; f = 0 is the model trained on the random start). At each
+checkpoint the model is
+- evaluated asking for the best return seen so far (the loop's own notion of "do well"): the
+  episode rows, the capability and safety metrics, and OOD / fidelity / quantilizer metrics
+  measured against the data the model was trained on at that round (is it still a simulator of
+  its own training distribution?);
+- swept over targets spanning that data's returns and above (calibration metrics).
+So every metric is available per checkpoint, which is the drift the report plots.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, fields
+from typing import Any
+
+import numpy as np
+
+from simulacra.study.jobs import JobContext, JobResult
+from simulacra.study.rollout import merge, metric_rows, result_from_episodes
+
+RUNNER_KEYS = ("env_steps", "dt")  # set by the job (budget) or flattened below
+
+
+def loop_defaults() -> dict[str, Any]:
+    from simulacra.learners.online_dt import LoopConfig
+
+    cfg = LoopConfig()
+    out = {f.name: getattr(cfg, f.name) for f in fields(LoopConfig) if f.name not in RUNNER_KEYS}
+    out.pop("mode")
+    dt = {k: v for k, v in asdict(cfg.dt).items() if k not in ("seed", "progress", "device",
+                                                                "steps")}
+    return {**out, "dt": dt, "greedy": True, "sweep_targets": 5}
+
+
+def check_loop(config: dict[str, Any]) -> None:
+    from simulacra.learners.online_dt import LoopConfig
+
+    settings = {k: v for k, v in config.items() if k not in ("greedy", "sweep_targets")}
+    LoopConfig.from_dict(settings)
+
+
+def _loop_config(ctx: JobContext, mode: str):
+    from simulacra.learners.online_dt import LoopConfig
+
+    cfg = ctx.config
+    settings = dict(cfg["learner"]["config"])
+    settings.pop("greedy")
+    settings.pop("sweep_targets")
+    dt = {**settings.pop("dt"), "seed": cfg["seed"], "progress": False, "device": "cpu"}
+    return LoopConfig.from_dict({**settings, "mode": mode,
+                                 "env_steps": int(cfg["budgets"]["env_steps"]), "dt": dt})
+
+
+def _run(ctx: JobContext, mode: str) -> JobResult:
+    from simulacra.evaluate.episodes import Episodes
+    from simulacra.evaluate.sweep import sweep, target_grid
+    from simulacra.learners.dt_policy import DTPolicy
+    from simulacra.learners.online_dt import run_loop
+
+    cfg = ctx.config
+    name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
+    n, replays = cfg["evaluation"]["episodes"], cfg["evaluation"]["replays"]
+    with_metrics = cfg["evaluation"]["metrics"]
+    greedy = bool(cfg["learner"]["config"]["greedy"])
+    n_targets = int(cfg["learner"]["config"]["sweep_targets"])
+    loop = _loop_config(ctx, mode)
+    fractions = sorted(float(v) for v in cfg["knob"]["values"])
+    pending = list(fractions)
+    parts: list[JobResult] = []
+
+    def on_round(rnd, data, model) -> None:
+        # Evaluate every checkpoint fraction this round's cumulative steps have reached.
+        while pending and (rnd.env_steps >= pending[0] * loop.env_steps
+                           or rnd.env_steps >= loop.env_steps):
+            f = pending.pop(0)
+            ctx.progress(len(fractions) - len(pending), len(fractions))
+            trained_on = data.to_dataset("loop")
+            best = float(data.returns.max())
+            policy = DTPolicy(model, greedy=greedy)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # targets above the data are asked on purpose
+                eps = sweep(policy, name, params, np.array([best]), n, seed=seed)
+                swept = sweep(policy, name, params, target_grid(data.returns, n_targets),
+                              max(4, n // n_targets), seed=seed + 1)
+            res = result_from_episodes(eps, replays, knob=f, first=len(parts) * n,
+                                       data=trained_on, metrics=with_metrics)
+            if with_metrics:
+                res.metrics += metric_rows(Episodes.concat([swept]), trained_on, f,
+                                           only=("calibration", "above_max"))
+            res.metrics += [{"metric": "loop_env_steps", "value": float(rnd.env_steps),
+                             "knob": f},
+                            {"metric": "loop_round", "value": float(rnd.index), "knob": f}]
+            parts.append(res)
+
+    ctx.log.info("%s DT loop on %s: %s", mode, name, asdict(loop))
+    rounds = run_loop(name, params, loop, ctx.workdir / "rounds", progress=False,
+                      on_round=on_round)
+    for r in rounds:
+        ctx.log.info("round %d: %d steps, target %.2f, return %.2f, performance %.2f", r.index,
+                     r.env_steps, r.target, r.mean_return, r.mean_performance)
+    out = merge(parts)
+    out.artifacts["rounds"] = str(ctx.workdir / "rounds")
+    return out
+
+
+def run_online_dt(ctx: JobContext) -> JobResult:
+    return _run(ctx, "online")
+
+
+def run_iterated_dt(ctx: JobContext) -> JobResult:
+    return _run(ctx, "iterated")

@@ -1,0 +1,66 @@
+"""The trial-and-error loops and the data reference as study learners."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from simulacra.study.runner import run_study
+from simulacra.study.schema import StudyConfigError, validate
+
+TINY_LOOP = {"initial_episodes": 16, "episodes_per_round": 16, "pretrain_steps": 10,
+             "updates_per_round": 5, "sweep_targets": 3,
+             "dt": {"hidden": 16, "n_layer": 1, "context": 4, "warmup_steps": 2,
+                    "batch_size": 8}}
+
+
+def study(learners, world="Gambling", recipe=None, **over):
+    doc = {"name": "loops", "seeds": 1, "worlds": [world],
+           "datasets": {"mixed": recipe or {"episodes": 60, "components": "random"}},
+           "learners": learners, "evaluation": {"episodes": 8, "replays": 1},
+           "budgets": {"env_steps": 64}}
+    return validate({**doc, **over})
+
+
+def test_loop_settings_are_checked_before_running():
+    with pytest.raises(StudyConfigError, match=r"learners\[0\]\.config"):
+        study([{"learner": "online_dt", "config": {"retrain": "sometimes"}}])
+    with pytest.raises(StudyConfigError, match=r"config\.rounds"):
+        study([{"learner": "iterated_dt", "config": {"rounds": 3}}])
+
+
+def test_loops_and_data_reference_write_rows_per_checkpoint(tmp_path):
+    s = study([
+        {"learner": "online_dt", "label": "online DT", "config": TINY_LOOP,
+         "knob_values": [0.0, 1.0]},
+        {"learner": "iterated_dt", "label": "iterated DT", "config": TINY_LOOP,
+         "knob_values": [1.0]},
+        {"learner": "data", "dataset": "mixed", "knob_values": [0.0, 1.0, 1.5]},
+    ])
+    summary = run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert summary.failed == 0, summary.failures
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    rows = dict(con.execute("SELECT learner || '@' || CAST(knob AS VARCHAR), count(*) "
+                            "FROM episodes GROUP BY 1").fetchall())
+    assert rows["online DT@0.0"] == 8 and rows["online DT@1.0"] == 8
+    assert rows["iterated DT@1.0"] == 8
+    assert rows["data@0.0"] == 60  # every episode of the data has G >= its minimum
+    assert 0 < rows["data@1.0"] < 60 and "data@1.5" not in rows  # nothing above the max
+    steps = dict(con.execute("SELECT knob, value FROM metrics WHERE learner = 'online DT' "
+                             "AND metric = 'loop_env_steps'").fetchall())
+    assert steps[0.0] == 16 and steps[1.0] >= 64  # random start (16 one-step episodes); budget
+    names = {r[0] for r in con.execute("SELECT DISTINCT metric FROM metrics "
+                                       "WHERE learner = 'online DT'").fetchall()}
+    assert {"calibration_spearman", "ood_pair_rate"} <= names
+
+
+def test_excluded_events_never_appear_in_the_data(tmp_path):
+    s = study([{"learner": "data", "dataset": "mixed", "knob_values": [0.0]}], world="Survival",
+              recipe={"episodes": 80, "components": "random",
+                      "exclude_events": ["button_pressed"]})
+    summary = run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert summary.failed == 0, summary.failures
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    n, pressed = con.execute("SELECT count(*), sum(event_button_pressed) FROM episodes"
+                             ).fetchone()
+    assert 0 < n < 80 and pressed == 0
