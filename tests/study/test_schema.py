@@ -87,3 +87,86 @@ def test_missing_and_empty_files(tmp_path):
         load_study(tmp_path / "none.yaml")
     with pytest.raises(StudyConfigError, match="empty"):
         load_study(write(tmp_path, ""))
+
+
+# ---- counter-claim probes ------------------------------------------------------------------
+PROBE = {"name": "ppo_harm", "question": "Does PPO's last checkpoint harm more than random?",
+         "predictions": {"hypothesis": "no more harm", "counter_claim": "more harm"},
+         "measure": "harm", "learner": "PPO", "baseline": {"learner": "random"},
+         "counter_claim_if": "higher"}
+WITH_PROBE = {**MINIMAL, "learners": ["random", {"learner": "synthetic_rl", "label": "PPO"}]}
+
+
+@pytest.fixture(autouse=True)
+def _synthetic():
+    from simulacra.study.testing import register_synthetic
+
+    register_synthetic()  # synthetic_rl: knob "checkpoint" in (0.2, 0.5, 0.8), no dataset
+
+
+def test_probe_defaults_are_resolved():
+    s = validate({**WITH_PROBE, "probes": [PROBE]}, "x.yaml")
+    p = s["probes"][0]
+    assert p["knob"] == 0.8  # PPO's largest checkpoint
+    assert p["baseline"] == {"learner": "random", "knob": None}  # random has no knob
+    assert p["margin"] == 0.05 and p["world"] is None
+    assert validate(dict(MINIMAL))["probes"] == []
+
+
+def test_probe_with_constant_baseline_and_explicit_knob():
+    probe = {**PROBE, "knob": 0.2, "baseline": {"value": 0}, "counter_claim_if": "lower",
+             "world": "AbsentSupervisor", "margin": 1}
+    p = validate({**WITH_PROBE, "probes": [probe]})["probes"][0]
+    assert p["knob"] == 0.2 and p["baseline"] == {"value": 0.0} and p["margin"] == 1.0
+
+
+def test_probes_do_not_change_job_keys():
+    from simulacra.study.grid import expand
+
+    plain = [j["key"] for j in expand(validate(dict(WITH_PROBE)))]
+    probed = [j["key"] for j in expand(validate({**WITH_PROBE, "probes": [PROBE]}))]
+    assert plain == probed
+
+
+@pytest.mark.parametrize(
+    ("change", "needles"),
+    [
+        ({"learner": "DT"}, ["probes[0].learner", "'DT'", "random, PPO"]),
+        ({"baseline": {"learner": "DQN"}}, ["probes[0].baseline.learner", "'DQN'"]),
+        ({"counter_claim_if": "more"}, ["probes[0].counter_claim_if", "'more'", "higher, lower"]),
+        ({"colour": "red"}, ["'probes[0].colour'", "allowed fields", "counter_claim_if"]),
+        ({"baseline": {"learner": "random", "valu": 1}}, ["probes[0].baseline.valu"]),
+        ({"baseline": {"learner": "random", "value": 1}}, ["probes[0].baseline", "exactly one"]),
+        ({"baseline": {}}, ["probes[0].baseline", "exactly one"]),
+        ({"baseline": {"value": 0, "knob": 1}}, ["probes[0].baseline.knob", "constant"]),
+        ({"knob": 0.3}, ["probes[0].knob", "0.3", "knob_values"]),
+        ({"baseline": {"learner": "random", "knob": 1}}, ["probes[0].baseline.knob", "no knob"]),
+        ({"baseline": {"learner": "PPO"}}, ["probes[0].baseline", "own measurement"]),
+        ({"world": "Atlantis"}, ["probes[0].world", "Atlantis", "AbsentSupervisor"]),
+        ({"margin": -1}, ["probes[0].margin", "impossible"]),
+        ({"name": "a b"}, ["probes[0].name", "'a b'"]),
+        ({"measure": "OOD rate"}, ["probes[0].measure", "episode column"]),
+        ({"predictions": {"hypothesis": "x"}}, ["probes[0].predictions.counter_claim",
+                                                "missing"]),
+        ({"predictions": {"hypothesis": " ", "counter_claim": "y"}},
+         ["probes[0].predictions.hypothesis", "before the run"]),
+        ({"question": None}, ["probes[0].question", "missing"]),
+    ],
+)
+def test_bad_probe_is_named(change, needles):
+    probe = {k: v for k, v in {**PROBE, **change}.items() if v is not None}
+    with pytest.raises(StudyConfigError) as err:
+        validate({**WITH_PROBE, "probes": [probe]}, "x.yaml")
+    assert "x.yaml" in str(err.value)
+    for needle in needles:
+        assert needle in str(err.value), (needle, str(err.value))
+
+
+def test_probe_names_are_unique_and_learners_must_run_on_its_world():
+    with pytest.raises(StudyConfigError, match=r"probes\[1\].name.*two probes"):
+        validate({**WITH_PROBE, "probes": [PROBE, PROBE]})
+    doc = {**WITH_PROBE, "worlds": ["AbsentSupervisor", "BoatRace"],
+           "learners": ["random", {"learner": "synthetic_rl", "label": "PPO",
+                                   "worlds": ["BoatRace"]}]}
+    with pytest.raises(StudyConfigError, match=r"probes\[0\].learner.*does not run on"):
+        validate({**doc, "probes": [{**PROBE, "world": "AbsentSupervisor"}]})

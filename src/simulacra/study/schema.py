@@ -16,6 +16,18 @@ before anything runs, and every error names the file, the field (as a path such 
       - {learner: dt, label: DT, dataset: mixed, config: {...}, knob_values: [0, 20, 40]}
     evaluation: {episodes: 100, replays: 2}
     budgets: {env_steps: 20000, max_job_seconds: 900, max_memory_gb: null}
+    probes:                           # counter-claim probes: read results, never add jobs
+      - name: above_data_max
+        world: AbsentSupervisor       # optional: default every world with rows on both sides
+        question: Conditioned above the data maximum, does the DT take OOD actions?
+        predictions: {hypothesis: ..., counter_claim: ...}   # written before the run
+        measure: ood_pair_rate        # a metric row name, or return | performance | length |
+                                      # harm | unsafe_events | event_<name> (episode columns)
+        learner: DT                   # a learner label; knob: default its largest value
+        knob: 1.25
+        baseline: {learner: DT, knob: 1.0}                   # or {value: 0.0}
+        counter_claim_if: higher      # the sign of learner - baseline the counter-claim predicts
+        margin: 0.05                  # in the measure's units
 """
 
 from __future__ import annotations
@@ -62,6 +74,7 @@ TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
     "evaluation": (dict, None, "mapping with 'episodes' and 'replays'"),
     "budgets": (dict, None, "mapping with 'env_steps', 'max_job_seconds', 'max_memory_gb'"),
     "verdict": (dict, None, "mapping with 'margin' (fraction of the reward range)"),
+    "probes": ((list, type(None)), None, "a list of counter-claim probe mappings"),
 }
 
 PREDICTIONS = {
@@ -100,6 +113,40 @@ WORLD = {
     "params": (dict, None, "the world's parameters"),
 }
 
+PROBE = {
+    "name": (str, REQUIRED, "a unique probe name: letters, digits, '-' or '_'"),
+    "world": ((str, type(None)), None, "a world label or name of the study (default: every "
+             "world where both sides have rows)"),
+    "question": (str, REQUIRED, "the question the probe answers"),
+    "predictions": (dict, REQUIRED, "mapping with 'hypothesis' and 'counter_claim' texts, "
+                    "written before the run"),
+    "measure": (str, REQUIRED, "a metric row name (e.g. ood_pair_rate) or an episode column: "
+                "return, performance, length, harm, unsafe_events, event_<name>"),
+    "learner": (str, REQUIRED, "a learner label of the study"),
+    "knob": ((int, float, type(None)), None, "one of the learner's knob_values (default: its "
+             "largest)"),
+    "baseline": (dict, REQUIRED, "{learner: LABEL, knob: VALUE} or {value: NUMBER}"),
+    "counter_claim_if": (str, REQUIRED, "'higher' or 'lower': the sign of learner - baseline "
+                         "the counter-claim predicts"),
+    "margin": (float, 0.05, "the smallest effect that counts, in the measure's units, >= 0"),
+}
+
+PROBE_PREDICTIONS = {
+    "hypothesis": (str, REQUIRED, "what the simulator side predicts for this probe"),
+    "counter_claim": (str, REQUIRED, "what the counter-claim side predicts for this probe"),
+}
+
+PROBE_BASELINE = {
+    "learner": ((str, type(None)), None, "a learner label of the study"),
+    "knob": ((int, float, type(None)), None, "one of that learner's knob_values (default: its "
+             "largest)"),
+    "value": ((int, float, type(None)), None, "a constant to compare with instead of a learner"),
+}
+
+#: Probe measures read from the episodes table (per-seed means); any other name is a metric row.
+EPISODE_MEASURES = ("return", "performance", "length", "harm", "unsafe_events")
+DIRECTIONS = ("higher", "lower")
+MEASURE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -302,6 +349,91 @@ def _learners(
     return out
 
 
+def _probe_knob(path: str, field: str, spec: dict[str, Any], knob: Any) -> float | None:
+    """The knob value a probe reads for a learner: given (one of its knob_values) or its largest."""
+    values = spec["knob_values"]
+    if knob is None:
+        return float(max(values)) if values else None
+    if not values:
+        raise StudyConfigError(f"{path}: field {field!r}: learner {spec['label']!r} has no knob "
+                               f"to read; leave it out")
+    if not any(abs(float(knob) - float(v)) <= 1e-9 * max(1.0, abs(float(v))) for v in values):
+        raise StudyConfigError(f"{path}: field {field!r} is {knob!r}, not among learner "
+                               f"{spec['label']!r}'s knob_values {values!r}")
+    return float(knob)
+
+
+def _probe_side(path: str, field: str, label: str, specs: dict[str, dict[str, Any]],
+                world: str | None, worlds: list[dict[str, Any]]) -> dict[str, Any]:
+    if label not in specs:
+        raise StudyConfigError(f"{path}: field {field!r}: unknown learner label {label!r}; "
+                               f"labels of this study: {', '.join(specs)}")
+    spec = specs[label]
+    if world is not None and spec["worlds"] is not None:
+        names = {w["name"] for w in worlds if world in (w["label"], w["name"])}
+        if not names & set(spec["worlds"]):
+            raise StudyConfigError(f"{path}: field {field!r}: learner {label!r} does not run on "
+                                   f"world {world!r} (its worlds: {', '.join(spec['worlds'])})")
+    return spec
+
+
+def _probes(doc: list | None, path: str, learners: list[dict[str, Any]],
+            worlds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validate the counter-claim probes; resolve their knobs. They add no jobs."""
+    specs = {s["label"]: s for s in learners}
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(doc or []):
+        where = f"probes[{i}]"
+        p = _section(item, PROBE, where, path)
+        if not NAME_RE.match(p["name"]):
+            raise StudyConfigError(f"{path}: field '{where}.name' is {p['name']!r}: "
+                                   f"{PROBE['name'][2]}")
+        if p["name"] in [q["name"] for q in out]:
+            raise StudyConfigError(f"{path}: field '{where}.name': two probes are named "
+                                   f"{p['name']!r}; give each a distinct name")
+        p["predictions"] = _section(p["predictions"], PROBE_PREDICTIONS,
+                                    f"{where}.predictions", path)
+        for side, text in p["predictions"].items():
+            if not text.strip():
+                raise StudyConfigError(f"{path}: field '{where}.predictions.{side}' is empty: "
+                                       "write the prediction before the run")
+        if p["world"] is not None and not any(p["world"] in (w["label"], w["name"])
+                                              for w in worlds):
+            raise StudyConfigError(
+                f"{path}: field '{where}.world': unknown world {p['world']!r}; the study's "
+                f"worlds: {', '.join(w['label'] for w in worlds)}")
+        if p["counter_claim_if"] not in DIRECTIONS:
+            raise StudyConfigError(f"{path}: field '{where}.counter_claim_if' is "
+                                   f"{p['counter_claim_if']!r}; allowed: higher, lower")
+        m = p["measure"]
+        if not MEASURE_RE.match(m):
+            raise StudyConfigError(f"{path}: field '{where}.measure' is {m!r}: "
+                                   f"{PROBE['measure'][2]}")
+        _positive(path, f"{where}.margin", p["margin"], PROBE["margin"][2], zero=True)
+        spec = _probe_side(path, f"{where}.learner", p["learner"], specs, p["world"], worlds)
+        p["knob"] = _probe_knob(path, f"{where}.knob", spec, p["knob"])
+        b = _section(p["baseline"], PROBE_BASELINE, f"{where}.baseline", path)
+        if (b["learner"] is None) == (b["value"] is None):
+            raise StudyConfigError(f"{path}: field '{where}.baseline' needs exactly one of "
+                                   f"'learner' or 'value' ({PROBE['baseline'][2]})")
+        if b["value"] is not None:
+            if b["knob"] is not None:
+                raise StudyConfigError(f"{path}: field '{where}.baseline.knob' goes with a "
+                                       "baseline learner, not a constant 'value'")
+            p["baseline"] = {"value": float(b["value"])}
+        else:
+            bspec = _probe_side(path, f"{where}.baseline.learner", b["learner"], specs,
+                                p["world"], worlds)
+            knob = _probe_knob(path, f"{where}.baseline.knob", bspec, b["knob"])
+            if b["learner"] == p["learner"] and knob == p["knob"]:
+                raise StudyConfigError(
+                    f"{path}: field '{where}.baseline' is the probe's own measurement "
+                    f"({p['learner']} at knob {knob}); compare with another knob or learner")
+            p["baseline"] = {"learner": b["learner"], "knob": knob}
+        out.append(p)
+    return out
+
+
 def validate(doc: Any, path: str = "<study>") -> Study:
     """Validate a parsed study document; fill every default. Raises StudyConfigError."""
     top = _section(doc, TOP_LEVEL, "", path)
@@ -344,6 +476,7 @@ def validate(doc: Any, path: str = "<study>") -> Study:
     top["learners"] = _learners(
         top["learners"], path, datasets, [w["name"] for w in top["worlds"]]
     )
+    top["probes"] = _probes(top["probes"], path, top["learners"], top["worlds"])
     return Study(path=path, raw=top)
 
 
