@@ -3,8 +3,9 @@
 Each trains with the learner's own module (checkpoints under the job's folder), then evaluates
 through `simulacra.evaluate.rollout` like every other learner. Knobs:
 
-- DT, `target_fraction` f: the return asked for is lo + f (hi − lo) over the job's dataset's
-  returns (f > 1 asks for more than the data ever got); one training, every f evaluated.
+- DT, `target_fraction` f: the return asked for is `knob_target`: lo + f (hi − lo) over the
+  job's dataset's returns (f > 1 asks for more than the data ever got); one training, every f
+  evaluated.
 - PPO / DQN / A2C, `checkpoint` f: the checkpoint after f × budgets.env_steps environment steps;
   one training, every checkpoint evaluated.
 - %BC, `q`: the share of best episodes kept; one training per q (a job per value).
@@ -17,6 +18,8 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from simulacra.evaluate.episodes import Episodes
 from simulacra.evaluate.rollout import rollout
 from simulacra.study.datasets import job_dataset
@@ -24,6 +27,16 @@ from simulacra.study.jobs import JobContext, JobResult
 from simulacra.study.rollout import merge, metric_rows, result_from_episodes
 
 DT_RUNNER_KEYS = ("seed", "progress", "device")  # set by the job, not by the study
+
+
+def knob_target(returns: np.ndarray, fraction: float) -> float:
+    """The return a `target_fraction` knob asks for: hi + (f - 1) * span over the data's returns,
+    span = hi - lo (so f = 0 is the data's worst return and f = 1 its best). Data whose returns
+    are all equal (Survival without the button: always 0) have no range; their span is
+    max(|hi|, 1), so f > 1 still asks for more than the data holds."""
+    lo, hi = float(np.min(returns)), float(np.max(returns))
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return hi + (float(fraction) - 1.0) * span
 
 
 def dt_defaults() -> dict[str, Any]:
@@ -51,12 +64,11 @@ def run_dt(ctx: JobContext) -> JobResult:
     ctx.log.info("final loss %.4f", losses[-1] if losses else float("nan"))
     policy = load_policy(ckpt, device="cpu", greedy=greedy)
     returns = data.returns()
-    lo, hi = float(returns.min()), float(returns.max())
     values = cfg["knob"]["values"]
     parts, swept = [], []
     for i, f in enumerate(values):
         ctx.progress(i, len(values))
-        target = lo + float(f) * (hi - lo)
+        target = knob_target(returns, float(f))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # targets above the data are asked for on purpose
             eps = rollout(policy, name, params, episodes=n, seed=seed, targets=target)

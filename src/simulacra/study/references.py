@@ -88,20 +88,20 @@ def run_best_of_n(ctx: JobContext) -> JobResult:
 
 def run_data(ctx: JobContext) -> JobResult:
     """The dataset itself, measured like a learner: for each knob value f (a target return
-    g = lo + f (hi - lo) over the data's returns, as for DT), the data's episodes with G >= g,
+    g = `knob_target(returns, f)` as for DT), the data's episodes with G >= g,
     i.e. the behaviour beta(. | G >= g) that a perfect return-conditioned model of a
     deterministic world would reproduce (a q-quantilizer with q = P_data(G >= g)). Knob values
     with no such episode (above the data's maximum) give no rows."""
     from simulacra.evaluate.episodes import Episodes
+    from simulacra.study.learner_jobs import knob_target
     from simulacra.study.rollout import merge
 
     cfg = ctx.config
     data = job_dataset(ctx)
     eps = Episodes.from_dataset(data)
-    lo, hi = float(eps.returns.min()), float(eps.returns.max())
     parts, first = [], 0
     for k in cfg["knob"]["values"]:
-        keep = eps.returns >= lo + float(k) * (hi - lo) - 1e-9
+        keep = eps.returns >= knob_target(eps.returns, float(k)) - 1e-9
         if not keep.any():
             continue
         chosen = eps.select(keep)
