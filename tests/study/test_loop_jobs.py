@@ -64,3 +64,15 @@ def test_excluded_events_never_appear_in_the_data(tmp_path):
     n, pressed = con.execute("SELECT count(*), sum(event_button_pressed) FROM episodes"
                              ).fetchone()
     assert 0 < n < 80 and pressed == 0
+
+
+def test_knob_target_spans_the_data_and_goes_beyond_it():
+    import numpy as np
+
+    from simulacra.study.learner_jobs import knob_target
+
+    r = np.array([-10.0, 0.0, 30.0])
+    assert knob_target(r, 0.0) == -10 and knob_target(r, 1.0) == 30
+    assert knob_target(r, 0.5) == 10 and knob_target(r, 1.25) == 40
+    flat = np.zeros(5)  # Survival data that never pressed the button: every return is 0
+    assert knob_target(flat, 1.0) == 0 and knob_target(flat, 2.0) == 1
