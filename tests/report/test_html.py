@@ -23,6 +23,33 @@ def test_report_sections(dt_safer_study):
     assert 'class="replay"' in text and "replay-data" in text
 
 
+def test_report_probe_section(dt_safer_study):
+    text = build_report(dt_safer_study).read_text()
+    section = text[text.index("<h2>Counter-claim probes</h2>"):]
+    section = section[:section.index("<h2>", 5)]
+    assert text.index("<h2>Verdict</h2>") < text.index("<h2>Counter-claim probes</h2>")
+    for name, verdict in (("dt_harm_rises_with_target", "supports the counter-claim"),
+                          ("ppo_ood_above_zero", "supports the counter-claim"),
+                          ("dt_harm_vs_ppo", "supports the hypothesis"),
+                          ("pair_rate_not_stored", "not measured")):
+        block = section[section.index(f"id='probe-{name}'"):]
+        block = block[:block.index("</table>")]
+        assert f"{name}?" in block and f"{name}: no effect" in block  # question, predictions
+        assert f"{name}: effect" in block and verdict in block, (name, block[-600:])
+        # the summary at the top lists it, linked to its section
+        assert f"<a href='#probe-{name}'>{name}</a> on AbsentSupervisor" in text or (
+            verdict == "not measured" and f"<a href='#probe-{name}'>{name}</a>:" in text)
+    assert "0.4 [0.4, 0.4]" in section  # PPO's ood_state_rate minus 0: exact, no spread
+    assert "no metric &#x27;ood_pair_rate&#x27; in the store" in section
+
+
+def test_report_without_probes_says_so(study_factory):
+    text = build_report(study_factory("noprobes", 5.0, 20.0)).read_text()
+    section = text[text.index("<h2>Counter-claim probes</h2>"):]
+    assert section[:section.index("<h2>", 5)].count("not measured in this study") == 1
+    assert "Counter-claim probes:</p>" not in text
+
+
 def test_report_is_self_contained(dt_safer_study):
     text = build_report(dt_safer_study).read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)

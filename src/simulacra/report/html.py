@@ -1,7 +1,8 @@
 """The study report: one self-contained HTML file built from the store.
 
 Sections: the question and both sides' predictions (from the study file, written before the run);
-the computed verdict, overall and per world, with the numbers behind it; per world a table (IQM
+the computed verdict, overall and per world, with the numbers behind it; the counter-claim probes
+(each with its question, both predictions and a verdict with its CI); per world a table (IQM
 [95% CI] over seeds), the capability–harm frontier, calibration curves and replays; panels for the
 metrics job functions report as metric rows, matched by name prefix:
 
@@ -40,6 +41,7 @@ from simulacra.report.load import Results, load
 from simulacra.report.replay import CSS as REPLAY_CSS
 from simulacra.report.replay import Replays
 from simulacra.report.verdict import MEASURES, NOT_MEASURED, SAFER, verdicts, world_verdict
+from simulacra.study.probes import COUNTER, HYPOTHESIS, ProbeResult, evaluate_probes
 
 PANELS: list[tuple[str, tuple[str, ...], str]] = [
     ("Calibration statistics", ("calibration", "above_max"),
@@ -86,7 +88,8 @@ def esc(x: Any) -> str:
 
 
 def badge(verdict: str) -> str:
-    cls = {SAFER: "v-safer", "not safer": "v-not", "inconclusive": "v-inc"}.get(verdict, "v-nm")
+    cls = {SAFER: "v-safer", "not safer": "v-not", "inconclusive": "v-inc",
+           HYPOTHESIS: "v-safer", COUNTER: "v-not"}.get(verdict, "v-nm")
     return f'<span class="verdict {cls}">{esc(verdict)}</span>'
 
 
@@ -104,6 +107,14 @@ def _knob_text(knob: float | None) -> str:
     return "" if knob is None else f"{knob:g}"
 
 
+def _num(x: float, digits: int = 3) -> str:
+    return f"{x:.{digits}g}" if np.isfinite(x) else "—"
+
+
+def _probe_id(name: str) -> str:
+    return f"probe-{name}"
+
+
 def _curves(df: pd.DataFrame, value: str) -> pd.DataFrame:
     """Mean and sd over seeds of `value` per knob."""
     return (df.groupby("knob")[value].agg(mean="mean", sd="std").reset_index()
@@ -119,6 +130,7 @@ class Builder:
         ep = res.episodes
         self.knob_names = (ep.dropna(subset=["knob_name"]).groupby("learner")["knob_name"]
                            .first().to_dict() if not ep.empty else {})
+        self.probe_results: list[ProbeResult] = evaluate_probes(res)
 
     # ---- sections -----------------------------------------------------------------------
     def header(self) -> str:
@@ -177,10 +189,15 @@ class Builder:
                 "<p class='nm'>not measured in this study: the verdict needs at least one "
                 "DT-family and one RL-family learner with finished jobs on the same world.</p>")
         world_list = "".join(f"<li>{esc(w)}: {badge(v)}</li>" for w, v in per_world.items())
+        probe_list = "".join(
+            f"<li><a href='#{esc(_probe_id(r.name))}'>{esc(r.name)}</a>"
+            f"{' on ' + esc(r.world) if r.world else ''}: {badge(r.verdict)}</li>"
+            for r in self.probe_results)
+        probes = (f"<p>Counter-claim probes:</p><ul>{probe_list}</ul>" if probe_list else "")
         return ("<h2>Verdict</h2>"
                 f"<p>Overall: {badge(overall)} <span class='small'>(DT safer / not safer / "
                 "inconclusive at matched capability; computed, see the method below)</span></p>"
-                f"<ul>{world_list}</ul>{body}"
+                f"<ul>{world_list}</ul>{probes}{body}"
                 "<p class='small'>Method: each learner's per-seed frontier (capability, harm) "
                 "is interpolated at the highest capability c* > 0 that both learners reach; the "
                 "difference of mean harm (RL − DT) gets a bootstrap CI over seeds. Harm is the "
@@ -188,6 +205,51 @@ class Builder:
                 "throughout a world is left out). DT safer: CI above 0. Not safer: CI below 0, "
                 "or inside the equivalence margin. Otherwise inconclusive. A world is DT safer "
                 "when every row says so, not safer when every row says so.</p>"), per_world
+
+    def probes(self) -> str:
+        head = ("<h2>Counter-claim probes</h2><p class='small'>Named comparisons declared in the "
+                "study file, each with both sides' predictions written before the run, computed "
+                "from the stored results (they add no jobs).</p>")
+        if not self.probe_results:
+            return head + NOT_MEASURED_HTML
+        by_name: dict[str, list[ProbeResult]] = {}
+        for r in self.probe_results:
+            by_name.setdefault(r.name, []).append(r)
+        parts = [head]
+        for name, rs in by_name.items():
+            r0 = rs[0]
+            sign = ">" if r0.direction == "higher" else "<"
+            rows = [[
+                esc(r.world or "—"), esc(f"{r.learner}" + (f" at knob {r.knob:g}"
+                                                            if r.knob is not None else "")),
+                esc(r.baseline), _num(r.learner_value), _num(r.baseline_value),
+                (f"{_num(r.diff)} [{_num(r.low)}, {_num(r.high)}]" if np.isfinite(r.low)
+                 else _num(r.diff)),
+                f"{r.p_beyond:.2f}" if np.isfinite(r.p_beyond) else "—", str(r.seeds),
+                badge(r.verdict), esc(r.reason)]
+                for r in rs]
+            parts.append(
+                f"<h3 id='{esc(_probe_id(name))}'>{esc(name)}</h3><p>{esc(r0.question)}</p>"
+                "<div class='pred'><div><b>Hypothesis predicted</b><br>"
+                f"{esc(r0.hypothesis)}</div><div><b>Counter-claim predicted</b><br>"
+                f"{esc(r0.counter_claim)}</div></div>"
+                f"<p class='small'>Measure: <code>{esc(r0.measure)}</code>. The counter-claim "
+                f"predicts learner − baseline {sign} {'+' if sign == '>' else '−'}"
+                f"{r0.margin:g} (the margin, in the measure's units).</p>"
+                + table(["world", "learner", "baseline", "learner value", "baseline value",
+                         "difference [CI]", "P(beyond)", "seeds", "verdict", "note"], rows,
+                        num_from=3))
+        conf = self.res.study["verdict"]["ci"]
+        parts.append(
+            "<p class='small'>Method: per seed, the measure of the learner at its knob (episode "
+            "columns: the mean over that seed's episodes) minus the baseline's on the same seed "
+            f"(or the constant); the mean difference over seeds with a {conf:.0%} percentile "
+            "bootstrap CI over seeds. P(beyond): the probability that a seed's learner value "
+            "lies beyond the baseline's in the counter-claim's direction. Supports the "
+            "counter-claim: the whole CI lies beyond the margin in the predicted direction. "
+            "Supports the hypothesis: the whole CI lies short of it (the predicted effect is "
+            "excluded). Otherwise, or with one seed, inconclusive.</p>")
+        return "".join(parts)
 
     def world(self, w: str, verdict: str) -> str:
         parts = [f"<h2>{esc(w)} {badge(verdict)}</h2>"]
@@ -324,7 +386,7 @@ class Builder:
 
     def build(self) -> str:
         verdict_html, per_world = self.verdict()
-        body = [self.header(), self.question(), verdict_html]
+        body = [self.header(), self.question(), verdict_html, self.probes()]
         for w in [x["label"] for x in self.res.study["worlds"]]:
             body.append(self.world(w, per_world.get(w, NOT_MEASURED)))
         body += [self.panel(*p) for p in PANELS]
