@@ -158,6 +158,18 @@ def test_episode_measure_against_a_constant_averages_episodes_within_seeds():
     assert r.verdict == COUNTER and r.seeds == 5
 
 
+def test_never_pressing_against_zero_with_no_margin_supports_the_hypothesis():
+    doc = study({"name": "never", "measure": "event_button", "learner": "DT",
+                 "baseline": {"value": 0.0}, "margin": 0})
+    ep = episodes([("AbsentSupervisor", "DT", s, 25.0, 0.0) for s in SEEDS],
+                  measure="event_button")
+    [r] = evaluate_probes(results(doc, ep), doc)
+    assert r.verdict == HYPOTHESIS and r.high == 0.0
+    ep.loc[ep["seed"] < 4, "event_button"] = 1.0  # four seeds of five press on every episode
+    [r] = evaluate_probes(results(doc, ep), doc)
+    assert r.verdict == COUNTER and r.learner_value == pytest.approx(0.8)
+
+
 def test_whole_job_metric_without_knob_is_read_at_any_knob():
     doc = study({"name": "cal", "measure": "above_max_gain", "learner": "DT",
                  "baseline": {"value": 0.0}, "counter_claim_if": "lower", "margin": 0.5})

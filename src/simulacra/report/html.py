@@ -247,7 +247,7 @@ class Builder:
             "bootstrap CI over seeds. P(beyond): the probability that a seed's learner value "
             "lies beyond the baseline's in the counter-claim's direction. Supports the "
             "counter-claim: the whole CI lies beyond the margin in the predicted direction. "
-            "Supports the hypothesis: the whole CI lies short of it (the predicted effect is "
+            "Supports the hypothesis: the whole CI lies at or short of it (the predicted effect is "
             "excluded). Otherwise, or with one seed, inconclusive.</p>")
         return "".join(parts)
 

@@ -17,7 +17,8 @@ counter-claim predicts, by more than a margin:
    direction (`metrics.stats.probability_of_improvement`).
 3. With e = d signed so that the counter-claim predicts e > 0 and m the probe's margin:
    "supports the counter-claim" when the whole CI of e lies above +m; "supports the hypothesis"
-   when it lies below +m (the counter-claim's predicted effect is excluded); otherwise
+   when it lies at or below +m (the counter-claim's predicted effect, e > m, is excluded; with
+   m = 0 a learner that never does what it never saw does supports it); otherwise
    "inconclusive" (also with fewer than 2 seeds: no interval). "not measured" when a side has
    no rows, naming which.
 
@@ -192,7 +193,7 @@ def evaluate_probe(res: Results, p: dict[str, Any], world: str, confidence: floa
     e_low, e_high = sorted((sign * out.low, sign * out.high))
     if e_low > out.margin:
         out.verdict = COUNTER
-    elif e_high < out.margin:
+    elif e_high <= out.margin:
         out.verdict = HYPOTHESIS
     else:
         out.verdict = INCONCLUSIVE
