@@ -10,7 +10,8 @@ from simulacra.learners import load_policy
 from simulacra.learners.dt_train import TrainConfig
 from simulacra.learners.online_dt import EntropyTuner, LoopConfig, run_loop
 
-TINY = dict(initial_episodes=16, episodes_per_round=16, pretrain_steps=10, updates_per_round=5)
+TINY = dict(initial_episodes=16, episodes_per_round=16, min_steps_per_round=0, pretrain_steps=10,
+            updates_per_round=5)
 
 
 def _cfg(mode: str, env_steps: int = 300, **kw) -> LoopConfig:
@@ -61,3 +62,12 @@ def test_bad_options_are_clear_errors():
     with pytest.raises(ValueError, match="unknown loop options"):
         LoopConfig.from_dict({"rounds": 3})
     assert np.isclose(LoopConfig.from_dict({"dt": {"hidden": 8}}).dt.hidden, 8)
+
+
+def test_short_episodes_make_bigger_rounds(tmp_path):
+    # Gambling's episodes last one step: 16 episodes a round would be 16 steps; asking for at
+    # least 48 steps a round makes each round collect 48 episodes.
+    rounds = run_loop("Gambling", {}, _cfg("online", env_steps=112, min_steps_per_round=48),
+                      tmp_path, progress=False)
+    steps = [r.env_steps for r in rounds]
+    assert steps == [16, 64, 112]

@@ -8,7 +8,8 @@ import pytest
 from simulacra.study.runner import run_study
 from simulacra.study.schema import StudyConfigError, validate
 
-TINY_LOOP = {"initial_episodes": 16, "episodes_per_round": 16, "pretrain_steps": 10,
+TINY_LOOP = {"initial_episodes": 16, "episodes_per_round": 16, "min_steps_per_round": 16,
+             "pretrain_steps": 10,
              "updates_per_round": 5, "sweep_targets": 3,
              "dt": {"hidden": 16, "n_layer": 1, "context": 4, "warmup_steps": 2,
                     "batch_size": 8}}

@@ -67,7 +67,11 @@ class LoopConfig:
     initial_episodes: int = 200
     """Episodes of uniformly random behaviour the loop starts from."""
     episodes_per_round: int = 100
-    """Episodes collected by the model in each round."""
+    """Episodes collected by the model in each round (at least; see `min_steps_per_round`)."""
+    min_steps_per_round: int = 1000
+    """More episodes when they are short: a round collects at least about this many steps
+    (estimated from the last collection's mean length), so worlds with one-step episodes
+    (Gambling) do not spend the budget in hundreds of tiny rounds."""
     pretrain_steps: int = 1000
     """Gradient steps on the random data before the first round."""
     updates_per_round: int = 300
@@ -207,6 +211,7 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
     data = rollout(UniformBehaviour(w.n_actions), world, params, cfg.initial_episodes,
                    seed=seed)
     spent = int(data.lengths.sum())
+    mean_length = float(data.lengths.mean())
     dt_cfg = TrainConfig(**{**asdict(cfg.dt), "steps": cfg.pretrain_steps, "progress": False,
                             "max_timestep": cfg.dt.max_timestep or w.max_steps})
     model, _ = train(Trajectories.from_dataset(data.to_dataset("random")), dt_cfg)
@@ -241,10 +246,11 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
         best = float(data.returns.max())
         target = best + cfg.target_margin * max(abs(best), 1.0)
         policy = DTPolicy(model, greedy=False)
+        n = max(cfg.episodes_per_round, math.ceil(cfg.min_steps_per_round / mean_length))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # asking above the data is the point of exploring
-            new = rollout(policy, world, params, cfg.episodes_per_round,
-                          seed=seed * 1_000_003 + i, targets=target)
+            new = rollout(policy, world, params, n, seed=seed * 1_000_003 + i, targets=target)
+        mean_length = float(new.lengths.mean())
         spent += int(new.lengths.sum())
         bar.update(int(new.lengths.sum()))
         data = Episodes.concat([data, new])
