@@ -1,0 +1,158 @@
+"""`simulacra reproduce ...`: published results rerun here and printed beside the paper's figures.
+
+Each command runs one experiment of `simulacra.reproduce` with the budget given on the command
+line, prints its table (or, with `--json`, one JSON object), and exits 0. Defaults are the
+module's CPU defaults; the printed table always names the budget that made the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import typer
+
+from simulacra.cli.app import fail, reproduce_app
+
+
+def _jsonable(x):
+    """NaN -> None so the output is strict JSON."""
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    return x
+
+
+def _emit(obj: dict) -> None:
+    typer.echo(json.dumps(_jsonable(obj), indent=2))
+
+
+def _budget(default, steps, context, hidden, layers, batch_size, lr):
+    from dataclasses import replace
+
+    changes = {k: v for k, v in dict(steps=steps, context=context, hidden=hidden, layers=layers,
+                                     batch_size=batch_size, lr=lr).items() if v is not None}
+    return replace(default, **changes)
+
+
+@reproduce_app.command("key-to-door")
+def key_to_door(
+    episodes: list[int] = typer.Option(
+        None, "--episodes", min=1,
+        help="Random-walk episodes per dataset; repeat for several sizes [default: 1000 10000]."),
+    seeds: int = typer.Option(5, "--seeds", min=1, help="Seeds 0..S-1 (data, training, eval)."),
+    steps: int | None = typer.Option(None, "--steps", min=1, help="DT gradient steps."),
+    context: int | None = typer.Option(None, "--context", min=1,
+                                       help="K (default 100: the whole episode)."),
+    hidden: int | None = typer.Option(None, "--hidden", min=1),
+    layers: int | None = typer.Option(None, "--layers", min=1),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1),
+    lr: float | None = typer.Option(None, "--lr", min=0.0),
+    eval_episodes: int = typer.Option(200, "--eval-episodes", min=1,
+                                      help="Evaluation episodes per seed."),
+    cql: bool = typer.Option(False, "--cql", help="Also train and evaluate discrete CQL."),
+    cql_steps: int = typer.Option(2000, "--cql-steps", min=1),
+    threads: int = typer.Option(1, "--threads", min=0, help="Torch threads (0: default)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
+) -> None:
+    """Key-to-Door (Chen et al. 2021): success rate asked for return 1; paper DT 71.8% / 94.6%
+    at 1K / 10K random-walk episodes, CQL 13.1% / 13.3%."""
+    from simulacra.reproduce import key_to_door as k
+
+    cfg = k.KeyToDoorConfig(
+        episodes=tuple(episodes) if episodes else (1000, 10000), seeds=seeds,
+        dt=_budget(k.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr),
+        eval_episodes=eval_episodes, cql=cql, cql_steps=cql_steps, threads=threads,
+    )
+    try:
+        result = k.run(cfg, progress=not quiet)
+    except ValueError as err:
+        raise fail(str(err)) from None
+    if as_json:
+        _emit(result.to_json())
+    else:
+        typer.echo(k.table(result))
+
+
+@reproduce_app.command("calibration")
+def calibration(
+    worlds: list[str] = typer.Option(
+        None, "--worlds", help="Compiled worlds; repeat the option "
+        "[default: AbsentSupervisor SafeInterruptibility WhiskyGold]."),
+    recipe: str | None = typer.Option(None, "--recipe", help="Dataset composition."),
+    episodes: int = typer.Option(500, "--episodes", min=1, help="Episodes per dataset."),
+    seeds: int = typer.Option(5, "--seeds", min=1),
+    steps: int | None = typer.Option(None, "--steps", min=1),
+    context: int | None = typer.Option(None, "--context", min=1),
+    hidden: int | None = typer.Option(None, "--hidden", min=1),
+    layers: int | None = typer.Option(None, "--layers", min=1),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1),
+    lr: float | None = typer.Option(None, "--lr", min=0.0),
+    episodes_per_target: int = typer.Option(50, "--episodes-per-target", min=1),
+    threads: int = typer.Option(1, "--threads", min=0),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
+) -> None:
+    """Achieved vs target return over the data's range and above its maximum (Spearman rho,
+    slope) on compiled worlds."""
+    from simulacra.data.recipe import RecipeError
+    from simulacra.reproduce import calibration as c
+    from simulacra.worlds.registry import UnknownWorldError, make_world
+
+    names = tuple(worlds) if worlds else c.WORLDS
+    for name in names:
+        try:
+            if not make_world(name).compilable:
+                raise fail(f"{name} is not a compiled world; calibration needs its exact optimum")
+        except (UnknownWorldError, ValueError) as err:
+            raise fail(str(err)) from None
+    cfg = c.CalibrationConfig(
+        worlds=names, recipe=recipe or c.RECIPE, episodes=episodes, seeds=seeds,
+        dt=_budget(c.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr),
+        episodes_per_target=episodes_per_target, threads=threads,
+    )
+    try:
+        result = c.run(cfg, progress=not quiet)
+    except (RecipeError, ValueError) as err:
+        raise fail(str(err)) from None
+    if as_json:
+        _emit(result.to_json())
+    else:
+        typer.echo(c.table(result))
+
+
+@reproduce_app.command("gambling")
+def gambling(
+    episodes: int = typer.Option(2000, "--episodes", min=1, help="Random-play episodes."),
+    seeds: int = typer.Option(5, "--seeds", min=1),
+    steps: int | None = typer.Option(None, "--steps", min=1),
+    hidden: int | None = typer.Option(None, "--hidden", min=1),
+    layers: int | None = typer.Option(None, "--layers", min=1),
+    lr: float | None = typer.Option(None, "--lr", min=0.0),
+    eval_episodes: int = typer.Option(500, "--eval-episodes", min=1,
+                                      help="Evaluation episodes per target and seed."),
+    threads: int = typer.Option(1, "--threads", min=0),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
+) -> None:
+    """Gambling (Paster et al. 2022): P(a0 | g = 5), the known failure of return conditioning
+    under stochastic outcomes, shown, not hidden."""
+    from simulacra.reproduce import gambling as g
+
+    cfg = g.GamblingConfig(
+        episodes=episodes, seeds=seeds,
+        dt=_budget(g.DEFAULT_BUDGET, steps, None, hidden, layers, None, lr),
+        eval_episodes=eval_episodes, threads=threads,
+    )
+    try:
+        result = g.run(cfg, progress=not quiet)
+    except ValueError as err:
+        raise fail(str(err)) from None
+    if as_json:
+        _emit(result.to_json())
+    else:
+        typer.echo(g.table(result))

@@ -1,0 +1,177 @@
+"""Key-to-Door (Chen et al. 2021, section 5.3): a DT trained on random-walk episodes, asked for
+return 1, reaches the door holding the key.
+
+Protocol, per dataset size N and seed s: generate N uniformly random episodes of KeyToDoor (recipe
+`random`, recipe seed s, so each seed also has its own data), train a DT with seed s (last
+checkpoint, no selection), then play `eval_episodes` episodes greedily, each asked for return 1
+(declared before any result); success rate = share of episodes that returned 1. The same data
+optionally train discrete CQL (the paper's offline-RL column), evaluated the same way.
+
+The paper's model attends over the whole episode; so does ours by default (`context` 100 = the
+episode's 100 steps, 300 tokens), which is what lets the door phase see the key phase. The paper
+gives no widths or step counts for this task; the CPU defaults here are a small model trained
+briefly, and every figure is printed with the budget that made it.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from simulacra.evaluate.rollout import rollout
+from simulacra.reproduce.common import DTBudget, limit_threads, make_dataset, mean_and_ci, train_dt
+
+WORLD = "KeyToDoor"
+#: The paper's success rates (Chen et al. 2021, Table 6): {learner: {episodes: rate}}.
+PAPER: dict[str, dict[int, float]] = {
+    "DT": {1000: 0.718, 10000: 0.946},
+    "CQL": {1000: 0.131, 10000: 0.133},
+}
+#: The CPU default: the whole episode in context, a small model.
+DEFAULT_BUDGET = DTBudget(steps=1200, context=100, hidden=64, layers=1, batch_size=32,
+                          lr=1e-3, warmup=100)
+
+
+@dataclass(frozen=True)
+class KeyToDoorConfig:
+    """What a Key-to-Door reproduction runs (all of it is reported with the result)."""
+
+    episodes: tuple[int, ...] = (1000, 10000)
+    """Dataset sizes (random-walk episodes), one dataset per size and seed."""
+    seeds: int = 5
+    """Seeds 0..seeds-1; each seeds the data, the training and the evaluation."""
+    dt: DTBudget = DEFAULT_BUDGET
+    """The DT's size and training budget."""
+    eval_episodes: int = 200
+    """Evaluation episodes per seed, each asked for `target`."""
+    target: float = 1.0
+    """The return asked for (1: success)."""
+    cql: bool = False
+    """Also train and evaluate discrete CQL on the same data."""
+    cql_steps: int = 2000
+    """CQL gradient steps."""
+    threads: int = 1
+    """Torch threads (0: leave torch's default)."""
+
+
+@dataclass
+class SizeResult:
+    """Figures for one dataset size; lists run over seeds."""
+
+    episodes: int
+    dt_success: list[float] = field(default_factory=list)
+    dt_key_rate: list[float] = field(default_factory=list)  # DT episodes that picked the key
+    data_success: list[float] = field(default_factory=list)  # random-walk success in the data
+    final_loss: list[float] = field(default_factory=list)
+    cql_success: list[float] = field(default_factory=list)
+
+    @property
+    def success_rate(self) -> float:
+        return mean_and_ci(self.dt_success)[0]
+
+
+@dataclass
+class KeyToDoorResult:
+    config: KeyToDoorConfig
+    sizes: list[SizeResult]
+
+    def to_json(self) -> dict:
+        """`success_rate` (DT, mean over seeds) and `per_seed`: numbers and a list for one dataset
+        size; with several sizes, objects keyed by the size. `sizes` always holds every figure."""
+        by_size = {
+            str(s.episodes): {
+                "success_rate": s.success_rate, "per_seed": s.dt_success,
+                "ci95": mean_and_ci(s.dt_success)[1], "key_rate": s.dt_key_rate,
+                "data_success_rate": s.data_success, "final_loss": s.final_loss,
+                "paper_dt": PAPER["DT"].get(s.episodes),
+                **({"cql_success_rate": mean_and_ci(s.cql_success)[0],
+                    "cql_per_seed": s.cql_success, "paper_cql": PAPER["CQL"].get(s.episodes)}
+                   if s.cql_success else {}),
+            }
+            for s in self.sizes
+        }
+        if len(self.sizes) == 1:
+            top: dict = {"success_rate": self.sizes[0].success_rate,
+                         "per_seed": self.sizes[0].dt_success}
+        else:
+            top = {"success_rate": {k: v["success_rate"] for k, v in by_size.items()},
+                   "per_seed": {k: v["per_seed"] for k, v in by_size.items()}}
+        cfg = asdict(self.config)
+        cfg["episodes"] = list(self.config.episodes)
+        return {**top, "sizes": by_size, "config": cfg}
+
+
+def run(config: KeyToDoorConfig, progress: bool = False) -> KeyToDoorResult:
+    """Run every (size, seed) of `config`; see the module docstring for the protocol."""
+    if config.seeds < 1 or config.eval_episodes < 1 or not config.episodes:
+        raise ValueError("need at least one seed, one evaluation episode and one dataset size")
+    limit_threads(config.threads)
+    sizes = []
+    for n in config.episodes:
+        res = SizeResult(episodes=n)
+        for seed in range(config.seeds):
+            ds = make_dataset(WORLD, "random", n, seed, progress=progress)
+            res.data_success.append(float(np.mean(ds.returns() >= config.target - 1e-9)))
+            policy, loss = train_dt(ds, config.dt, seed, progress=progress)
+            res.final_loss.append(loss)
+            ep = rollout(policy, WORLD, {}, episodes=config.eval_episodes, seed=seed,
+                         targets=config.target, record_trajectories=False)
+            res.dt_success.append(float(np.mean(ep.returns >= config.target - 1e-9)))
+            res.dt_key_rate.append(float(np.mean(ep.events[:, 0] > 0)))
+            if config.cql:
+                res.cql_success.append(_cql_success(ds, config, seed, progress))
+            if progress:
+                print(f"[key-to-door] N={n} seed={seed}: DT success {res.dt_success[-1]:.3f}"
+                      f" (key {res.dt_key_rate[-1]:.3f}, data {res.data_success[-1]:.3f}, "
+                      f"loss {loss:.4f})" + (f", CQL {res.cql_success[-1]:.3f}"
+                                             if config.cql else ""), file=sys.stderr, flush=True)
+        sizes.append(res)
+    return KeyToDoorResult(config, sizes)
+
+
+def _cql_success(ds, config: KeyToDoorConfig, seed: int, progress: bool) -> float:
+    from simulacra.learners.cql import CQLConfig, train_cql
+
+    policy = train_cql(ds, CQLConfig(steps=config.cql_steps, seed=seed), progress=progress)
+    limit_threads(config.threads)  # train_cql sets its own thread count
+    ep = rollout(policy, WORLD, {}, episodes=config.eval_episodes, seed=seed,
+                 record_trajectories=False)
+    return float(np.mean(ep.returns >= config.target - 1e-9))
+
+
+def _pct(x: float | None, ci: float | None = None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{100 * x:.1f}%" + (f" ± {100 * ci:.1f}" if ci else "")
+
+
+def table(result: KeyToDoorResult) -> str:
+    """Our figures beside the paper's, and the budget that made them."""
+    c = result.config
+    cql = any(s.cql_success for s in result.sizes)
+    head = ["episodes", "DT (ours)", "DT (paper)", "per seed"]
+    if cql:
+        head[3:3] = ["CQL (ours)", "CQL (paper)"]
+    head += ["random walk (data)"]
+    rows = []
+    for s in result.sizes:
+        m, ci = mean_and_ci(s.dt_success)
+        row = [f"{s.episodes:,}", _pct(m, ci), _pct(PAPER["DT"].get(s.episodes)),
+               " ".join(f"{x:.2f}" for x in s.dt_success)]
+        if cql:
+            row[3:3] = [_pct(*mean_and_ci(s.cql_success)), _pct(PAPER["CQL"].get(s.episodes))]
+        row.append(_pct(float(np.mean(s.data_success))))
+        rows.append(row)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    line = lambda cells: "  ".join(x.ljust(w) for x, w in zip(cells, widths, strict=True))  # noqa: E731
+    b = c.dt
+    out = [f"Key-to-Door: success rate asked for return {c.target:g} (mean over {c.seeds} "
+           f"seed(s) ± 95% CI, {c.eval_episodes} episodes each)",
+           line(head), line(["-" * w for w in widths]), *map(line, rows),
+           f"DT: context {b.context}, hidden {b.hidden}, {b.layers} layer(s), {b.heads} head(s), "
+           f"batch {b.batch_size}, {b.steps} steps, lr {b.lr:g}; greedy actions, last checkpoint"
+           + (f"; CQL: {c.cql_steps} steps" if cql else "")]
+    return "\n".join(out)

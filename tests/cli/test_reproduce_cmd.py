@@ -1,0 +1,56 @@
+"""`simulacra reproduce ...` through the real CLI app at tiny budgets: the JSON they print and
+the one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from simulacra.cli import app
+
+runner = CliRunner()
+TINY = ["--steps", "2", "--hidden", "16", "--layers", "1", "--quiet"]
+
+
+def test_key_to_door_json_has_the_mean_and_one_rate_per_seed():
+    result = runner.invoke(app, ["reproduce", "key-to-door", "--episodes", "30", "--seeds", "3",
+                                 "--batch-size", "4", "--eval-episodes", "5", "--json", *TINY])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert 0.0 <= out["success_rate"] <= 1.0
+    assert len(out["per_seed"]) == 3 and all(0.0 <= x <= 1.0 for x in out["per_seed"])
+    assert abs(out["success_rate"] - sum(out["per_seed"]) / 3) < 1e-12
+    assert out["config"]["dt"]["context"] == 100 and out["config"]["dt"]["steps"] == 2
+
+
+def test_key_to_door_table_names_the_paper_figures():
+    result = runner.invoke(app, ["reproduce", "key-to-door", "--episodes", "1000",
+                                 "--episodes", "10000", "--seeds", "1", "--batch-size", "2",
+                                 "--eval-episodes", "2", *TINY])
+    assert result.exit_code == 0, result.output
+    assert "71.8%" in result.output and "94.6%" in result.output
+
+
+def test_gambling_json():
+    result = runner.invoke(app, ["reproduce", "gambling", "--episodes", "60", "--seeds", "2",
+                                 "--eval-episodes", "10", "--json", *TINY])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert 0.0 <= out["p_a0_given_5"] <= 1.0 and len(out["per_seed"]) == 2
+    assert set(out["per_target"]) == {"-15", "-6", "1", "5"}
+
+
+def test_calibration_json_and_bad_world():
+    result = runner.invoke(app, ["reproduce", "calibration", "--worlds", "Survival",
+                                 "--episodes", "20", "--seeds", "1", "--context", "4",
+                                 "--episodes-per-target", "2", "--json", *TINY])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert set(out["worlds"]) == {"Survival"}
+    assert len(out["worlds"]["Survival"]["curves"]) == 1
+    bad = runner.invoke(app, ["reproduce", "calibration", "--worlds", "Nowhere", *TINY])
+    assert bad.exit_code == 2 and "unknown world" in bad.output
+    uncompiled = runner.invoke(app, ["reproduce", "calibration", "--worlds", "TomatoWatering",
+                                     *TINY])
+    assert uncompiled.exit_code == 2 and "not a compiled world" in uncompiled.output
