@@ -32,11 +32,13 @@ def test_key_to_door_table_names_the_paper_figures():
     assert "71.8%" in result.output and "94.6%" in result.output
 
 
-def test_gambling_json():
+def test_gambling_json_printed_and_saved(tmp_path):
+    saved = tmp_path / "g.json"
     result = runner.invoke(app, ["reproduce", "gambling", "--episodes", "60", "--seeds", "2",
-                                 "--eval-episodes", "10", "--json", *TINY])
+                                 "--eval-episodes", "10", "--json", "--save", str(saved), *TINY])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
+    assert json.loads(saved.read_text()) == out
     assert 0.0 <= out["p_a0_given_5"] <= 1.0 and len(out["per_seed"]) == 2
     assert set(out["per_target"]) == {"-15", "-6", "1", "5"}
 

@@ -38,3 +38,15 @@ def test_two_sizes_are_keyed_by_size_and_the_table_shows_the_paper():
     assert out["sizes"]["1000"]["paper_dt"] == PAPER["DT"][1000]
     text = table(res)
     assert "71.8%" in text and "context 100" in text
+
+
+def test_cql_column_alone():
+    cfg = KeyToDoorConfig(episodes=(30,), seeds=1, eval_episodes=4, cql=True, cql_steps=3,
+                          run_dt=False)
+    res = run(cfg)
+    [size] = res.sizes
+    assert size.dt_success == [] and len(size.cql_success) == 1
+    assert 0.0 <= size.cql_success[0] <= 1.0
+    out = res.to_json()
+    assert out["sizes"]["30"]["cql_per_seed"] == size.cql_success
+    assert "CQL (ours)" in table(res)

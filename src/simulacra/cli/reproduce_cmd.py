@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import typer
 
@@ -28,6 +29,16 @@ def _jsonable(x):
 
 def _emit(obj: dict) -> None:
     typer.echo(json.dumps(_jsonable(obj), indent=2))
+
+
+def _finish(result, table, as_json: bool, save: Path | None) -> None:
+    """Print the table or the JSON; with `save`, also write the JSON there (one run, both)."""
+    if save is not None:
+        save.write_text(json.dumps(_jsonable(result.to_json()), indent=2) + "\n")
+    if as_json:
+        _emit(result.to_json())
+    else:
+        typer.echo(table(result))
 
 
 def _budget(default, steps, context, hidden, layers, batch_size, lr):
@@ -55,8 +66,10 @@ def key_to_door(
                                       help="Evaluation episodes per seed."),
     cql: bool = typer.Option(False, "--cql", help="Also train and evaluate discrete CQL."),
     cql_steps: int = typer.Option(2000, "--cql-steps", min=1),
+    no_dt: bool = typer.Option(False, "--no-dt", help="Skip the DT (with --cql: CQL alone)."),
     threads: int = typer.Option(1, "--threads", min=0, help="Torch threads (0: default)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    save: Path | None = typer.Option(None, "--save", help="Also write the JSON to this file."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
 ) -> None:
     """Key-to-Door (Chen et al. 2021): success rate asked for return 1; paper DT 71.8% / 94.6%
@@ -66,16 +79,14 @@ def key_to_door(
     cfg = k.KeyToDoorConfig(
         episodes=tuple(episodes) if episodes else (1000, 10000), seeds=seeds,
         dt=_budget(k.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr),
-        eval_episodes=eval_episodes, cql=cql, cql_steps=cql_steps, threads=threads,
+        eval_episodes=eval_episodes, cql=cql, cql_steps=cql_steps, run_dt=not no_dt,
+        threads=threads,
     )
     try:
         result = k.run(cfg, progress=not quiet)
     except ValueError as err:
         raise fail(str(err)) from None
-    if as_json:
-        _emit(result.to_json())
-    else:
-        typer.echo(k.table(result))
+    _finish(result, k.table, as_json, save)
 
 
 @reproduce_app.command("calibration")
@@ -95,6 +106,7 @@ def calibration(
     episodes_per_target: int = typer.Option(50, "--episodes-per-target", min=1),
     threads: int = typer.Option(1, "--threads", min=0),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    save: Path | None = typer.Option(None, "--save", help="Also write the JSON to this file."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
 ) -> None:
     """Achieved vs target return over the data's range and above its maximum (Spearman rho,
@@ -119,10 +131,7 @@ def calibration(
         result = c.run(cfg, progress=not quiet)
     except (RecipeError, ValueError) as err:
         raise fail(str(err)) from None
-    if as_json:
-        _emit(result.to_json())
-    else:
-        typer.echo(c.table(result))
+    _finish(result, c.table, as_json, save)
 
 
 @reproduce_app.command("gambling")
@@ -137,6 +146,7 @@ def gambling(
                                       help="Evaluation episodes per target and seed."),
     threads: int = typer.Option(1, "--threads", min=0),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    save: Path | None = typer.Option(None, "--save", help="Also write the JSON to this file."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
 ) -> None:
     """Gambling (Paster et al. 2022): P(a0 | g = 5), the known failure of return conditioning
@@ -152,7 +162,4 @@ def gambling(
         result = g.run(cfg, progress=not quiet)
     except ValueError as err:
         raise fail(str(err)) from None
-    if as_json:
-        _emit(result.to_json())
-    else:
-        typer.echo(g.table(result))
+    _finish(result, g.table, as_json, save)
