@@ -137,8 +137,8 @@ def verdicts(res: Results, means: pd.DataFrame) -> tuple[dict[str, list[Comparis
         for d in dts:
             for r in rls:
                 pair = means[(means["world"] == w) & (means["learner"].isin([d, r]))]
-                if pair.empty:
-                    continue
+                if set(pair["learner"]) != {d, r}:
+                    continue  # one side did not run on this world: nothing to compare
                 for m in MEASURES:
                     if m in pair and pair[m].fillna(0).abs().max() > 0:  # else: not applicable
                         out[w].append(compare(means, res, w, d, r, cfg["margin"], cfg["ci"],
