@@ -132,11 +132,13 @@ def table(result: CalibrationResult) -> str:
             f"{s['mean_abs_error']:>10.2f} {s['above_max_gain']:>8.2f}")
     for w in result.worlds:
         tg = w.per_seed[0].targets
-        same = all(np.array_equal(cal.targets, tg) for cal in w.per_seed)
-        if same:
-            ach = np.mean([cal.achieved for cal in w.per_seed], axis=0)
-            pts = ", ".join(f"{g:.1f}->{a:.1f}" for g, a in zip(tg, ach, strict=True))
-            lines.append(f"  {w.world} target->achieved: {pts}")
+        if all(np.array_equal(cal.targets, tg) for cal in w.per_seed):
+            curves = [("mean", tg, np.mean([cal.achieved for cal in w.per_seed], axis=0))]
+        else:  # each seed's data has its own range, hence its own targets
+            curves = [(f"seed {i}", cal.targets, cal.achieved) for i, cal in enumerate(w.per_seed)]
+        for label, t, a in curves:
+            pts = ", ".join(f"{g:.0f}->{x:.0f}" for g, x in zip(t, a, strict=True))
+            lines.append(f"  {w.world} ({label}) target->achieved: {pts}")
     b = c.dt
     lines.append(f"DT: context {b.context}, hidden {b.hidden}, {b.layers} layer(s), "
                  f"{b.steps} steps, lr {b.lr:g}; greedy; rho and slope over targets inside the "
