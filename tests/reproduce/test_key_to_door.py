@@ -49,4 +49,4 @@ def test_cql_column_alone():
     assert 0.0 <= size.cql_success[0] <= 1.0
     out = res.to_json()
     assert out["sizes"]["30"]["cql_per_seed"] == size.cql_success
-    assert "CQL (ours)" in table(res)
+    assert "CQL (ours)" in table(res) and "DT: not run" in table(res)

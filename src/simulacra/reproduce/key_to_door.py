@@ -180,7 +180,10 @@ def table(result: KeyToDoorResult) -> str:
     out = [f"Key-to-Door: success rate asked for return {c.target:g} (mean over {c.seeds} "
            f"seed(s) ± 95% CI, {c.eval_episodes} episodes each)",
            line(head), line(["-" * w for w in widths]), *map(line, rows),
-           f"DT: context {b.context}, hidden {b.hidden}, {b.layers} layer(s), {b.heads} head(s), "
-           f"batch {b.batch_size}, {b.steps} steps, lr {b.lr:g}; greedy actions, last checkpoint"
-           + (f"; CQL: {c.cql_steps} steps" if cql else "")]
+           "; ".join(
+               ([f"DT: context {b.context}, hidden {b.hidden}, {b.layers} layer(s), {b.heads} "
+                 f"head(s), batch {b.batch_size}, {b.steps} steps, lr {b.lr:g}"] if c.run_dt
+                else ["DT: not run"])
+               + ([f"CQL: {c.cql_steps} steps"] if cql else [])
+               + ["greedy actions, last checkpoint"])]
     return "\n".join(out)
