@@ -29,9 +29,9 @@ from simulacra.learners.features import (
     ObsPolicy,
     check_world,
     mlp,
-    versions,
     write_config,
 )
+from simulacra.versions import versions
 
 WEIGHTS = "model.safetensors"
 

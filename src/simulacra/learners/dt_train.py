@@ -13,10 +13,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 import time
 from dataclasses import asdict, dataclass, fields
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ from safetensors.torch import load_file, save_file
 from simulacra.data.dataset import Dataset
 from simulacra.learners import CheckpointError
 from simulacra.learners.dt import DecisionTransformer, DTConfig
+from simulacra.versions import versions
 
 WEIGHTS = "model.safetensors"
 
@@ -242,16 +241,6 @@ def train(data: Trajectories, cfg: TrainConfig) -> tuple[DecisionTransformer, li
 
 
 # ---- checkpoints -----------------------------------------------------------------------
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "torch": torch.__version__,
-           "numpy": np.__version__}
-    try:
-        out["simulacra"] = metadata.version("simulacra")
-    except metadata.PackageNotFoundError:
-        out["simulacra"] = "unknown"
-    return out
-
-
 def save_checkpoint(folder: str | Path, model: DecisionTransformer, cfg: TrainConfig,
                     world: str, params: dict, data: Trajectories | None = None,
                     extra: dict | None = None) -> Path:

@@ -149,26 +149,6 @@ def write_config(folder: Path, config: dict) -> None:
     (folder / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True, default=str))
 
 
-def versions() -> dict[str, str]:
-    """Versions of what made a checkpoint, saved beside it."""
-    import sys
-
-    import gymnasium
-    import stable_baselines3
-    import torch
-
-    import simulacra
-
-    return {
-        "python": sys.version.split()[0],
-        "simulacra": getattr(simulacra, "__version__", "0"),
-        "torch": torch.__version__,
-        "gymnasium": gymnasium.__version__,
-        "stable_baselines3": stable_baselines3.__version__,
-        "numpy": np.__version__,
-    }
-
-
 def mlp(n_in: int, n_out: int, hidden: int, layers: int):
     """The MLP the offline baselines share: `layers` hidden ReLU layers of width `hidden`."""
     from torch import nn

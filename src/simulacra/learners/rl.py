@@ -40,9 +40,9 @@ from simulacra.learners.features import (
     as_tabular,
     check_world,
     encoding_of_world,
-    versions,
     write_config,
 )
+from simulacra.versions import versions
 
 ALGOS = ("ppo", "dqn", "a2c")
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "rl"

@@ -35,6 +35,7 @@ from simulacra.study.backends import Backend, LocalBackend, job_dir, make_backen
 from simulacra.study.grid import describe, expand
 from simulacra.study.schema import Study
 from simulacra.study.store import Store, StoreError
+from simulacra.versions import versions
 
 MAX_ATTEMPTS = 2
 STORE_NAME = "results.duckdb"
@@ -125,16 +126,6 @@ def world_references(name: str, params: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"python": sys.version.split()[0]}
-    for pkg in ("simulacra", "numpy", "torch", "stable-baselines3", "duckdb"):
-        with contextlib.suppress(md.PackageNotFoundError):
-            out[pkg] = md.version(pkg)
-    return out
-
-
 def _first_line(text: str) -> str:
     return next((ln for ln in text.splitlines() if ln.strip()), text)[:200]
 
@@ -178,7 +169,7 @@ def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | 
         (out / ".study.yaml.tmp").write_text(yaml.safe_dump(study.raw, sort_keys=False))
         (out / ".study.yaml.tmp").replace(out / "study.yaml")
         store.set_study({"name": study.name, "file": study.path, "config": study.raw,
-                         "versions": _versions(),
+                         "versions": versions(),
                          "last_run": dt.datetime.now(dt.UTC).isoformat()})
         known = store.known_worlds()
         for w in study["worlds"]:
