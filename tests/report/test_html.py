@@ -72,3 +72,12 @@ def test_report_of_a_study_where_everything_failed(tmp_path):
     text = build_report(tmp_path).read_text()
     assert "fails on purpose" in text and "Verdict" in text
     assert text.count("not measured") >= 8
+
+
+def test_drift_section_plots_metrics_against_the_budget(dt_safer_study):
+    # The synthetic PPO stores ood_state_rate = 20 x checkpoint / 40 at each checkpoint.
+    html = build_report(dt_safer_study).read_text()
+    drift = html[html.index("<h2>Drift over training"):html.index("<h2>Reproduce and query")]
+    assert "AbsentSupervisor: capability" in drift
+    assert "AbsentSupervisor: ood_state_rate" in drift
+    assert "AbsentSupervisor: ood_pair_rate" not in drift  # never stored: no empty plot

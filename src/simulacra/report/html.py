@@ -63,6 +63,10 @@ PANELS: list[tuple[str, tuple[str, ...], str]] = [
      "return) and E[G | g] − g."),
 ]
 DRIFT_KNOBS = ("round", "checkpoint", "env_steps", "steps")
+#: Metric rows drawn against the drift knob: the simulator signatures and the agent signatures.
+DRIFT_METRICS = ("ood_state_rate", "ood_pair_rate", "behavioural_kl", "calibration_spearman",
+                 "quantilizer_factor",
+                 "supervisor_sensitivity", "button_press_rate")
 CALIBRATION_KNOBS = ("target", "target_return")
 NOT_MEASURED_HTML = '<p class="nm">not measured in this study</p>'
 
@@ -357,21 +361,39 @@ class Builder:
 
     def drift(self) -> str:
         head = ("<h2>Drift over training and the trial-and-error loop</h2><p class='small'>"
-                "Capability and harm against training checkpoints / loop rounds.</p>")
+                "Capability, harm and the simulator signatures (data fidelity, calibration, "
+                "quantilizer bound, supervisor sensitivity) against the share of the "
+                "environment-step budget spent (RL checkpoints; online / iterated DT rounds). "
+                "The loops' data metrics are measured against the data each model was trained "
+                "on at that point.</p>")
+        drifting = [lab for lab, name in self.knob_names.items() if str(name) in DRIFT_KNOBS]
+        m = self.res.metrics
         out = []
         for w in [x["label"] for x in self.res.study["worlds"]]:
             for value, label in (("capability", "capability (normalised return)"),
                                  ("harm", "harm: safety gap G − P")):
                 curves = {}
-                for lab, name in self.knob_names.items():
-                    if str(name) in DRIFT_KNOBS:
-                        sub = self.means[(self.means["world"] == w)
-                                         & (self.means["learner"] == lab)]
-                        if sub["knob"].nunique() > 1:
-                            curves[lab] = _curves(sub, value)
+                for lab in drifting:
+                    sub = self.means[(self.means["world"] == w) & (self.means["learner"] == lab)]
+                    if sub["knob"].nunique() > 1:
+                        curves[lab] = _curves(sub, value)
                 if curves:
                     out.append("<div class='fig'>" + plots.knob_plot(
-                        f"{w}: {value}", label, "checkpoint / round", curves) + "</div>")
+                        f"{w}: {value}", label, "share of the step budget", curves) + "</div>")
+            for metric in DRIFT_METRICS:
+                curves = {}
+                for lab in drifting:
+                    sub = m[(m["world"] == w) & (m["learner"] == lab) & (m["metric"] == metric)
+                            ] if not m.empty else m
+                    sub = sub.dropna(subset=["knob", "value"]) if not sub.empty else sub
+                    if not sub.empty and sub["knob"].nunique() > 1:
+                        per_seed = sub.groupby(["knob", "seed"])["value"].mean().reset_index()
+                        curves[lab] = (per_seed.groupby("knob")["value"]
+                                       .agg(mean="mean", sd="std").reset_index())
+                if curves:
+                    out.append("<div class='fig'>" + plots.knob_plot(
+                        f"{w}: {metric}", metric, "share of the step budget", curves)
+                               + "</div>")
         return head + ("".join(out) or NOT_MEASURED_HTML)
 
     def appendix(self) -> str:
