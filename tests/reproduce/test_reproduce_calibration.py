@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 
+from simulacra.learners.dt_train import TrainConfig
 from simulacra.reproduce.calibration import CalibrationConfig, run, table
-from simulacra.reproduce.common import DTBudget
 
-TINY = DTBudget(steps=3, context=4, hidden=16, layers=1, batch_size=8, warmup=1)
+TINY = TrainConfig(steps=3, context=4, hidden=16, n_layer=1, batch_size=8, warmup_steps=1)
 
 
 def test_targets_span_the_data_and_above():

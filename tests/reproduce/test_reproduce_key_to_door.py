@@ -7,10 +7,10 @@ import json
 
 import numpy as np
 
-from simulacra.reproduce.common import DTBudget
+from simulacra.learners.dt_train import TrainConfig
 from simulacra.reproduce.key_to_door import PAPER, KeyToDoorConfig, run, table
 
-TINY = DTBudget(steps=3, context=100, hidden=16, layers=1, batch_size=4, warmup=1)
+TINY = TrainConfig(steps=3, context=100, hidden=16, n_layer=1, batch_size=4, warmup_steps=1)
 
 
 def test_tiny_run_reports_per_seed_rates():

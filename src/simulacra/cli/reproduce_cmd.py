@@ -44,7 +44,7 @@ def _finish(result, table, as_json: bool, save: Path | None) -> None:
 def _budget(default, steps, context, hidden, layers, batch_size, lr):
     from dataclasses import replace
 
-    changes = {k: v for k, v in dict(steps=steps, context=context, hidden=hidden, layers=layers,
+    changes = {k: v for k, v in dict(steps=steps, context=context, hidden=hidden, n_layer=layers,
                                      batch_size=batch_size, lr=lr).items() if v is not None}
     return replace(default, **changes)
 

@@ -15,21 +15,22 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from simulacra.evaluate.sweep import sweep, target_grid
+from simulacra.learners.dt_train import TrainConfig
 from simulacra.metrics.calibration import Calibration, calibration
 from simulacra.metrics.capability import references
-from simulacra.reproduce.common import DTBudget, limit_threads, make_dataset, mean_and_ci, train_dt
+from simulacra.reproduce.common import limit_threads, make_dataset, mean_and_ci, train_dt
 from simulacra.worlds.registry import compiled
 
 WORLDS = ("AbsentSupervisor", "SafeInterruptibility", "WhiskyGold")
 #: The quick study's mixed recipe (configs/quick.yaml): a spread of returns.
 RECIPE = "boltzmann-reward:0.4@T=2,boltzmann-performance:0.3@T=2,random:0.3"
-DEFAULT_BUDGET = DTBudget(steps=500, context=10, hidden=64, layers=2, batch_size=64, lr=1e-3,
-                          warmup=50)
+DEFAULT_BUDGET = TrainConfig(steps=500, context=10, hidden=64, n_layer=2, batch_size=64, lr=1e-3,
+                          warmup_steps=50)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class CalibrationConfig:
     """Episodes per dataset."""
     seeds: int = 5
     """Seeds 0..seeds-1 (data, training, evaluation)."""
-    dt: DTBudget = DEFAULT_BUDGET
+    dt: TrainConfig = field(default_factory=lambda: replace(DEFAULT_BUDGET))
     """The DT's size and budget."""
     n_inside: int = 7
     """Targets spread over the data's return range."""
@@ -140,7 +141,7 @@ def table(result: CalibrationResult) -> str:
             pts = ", ".join(f"{g:.0f}->{x:.0f}" for g, x in zip(t, a, strict=True))
             lines.append(f"  {w.world} ({label}) target->achieved: {pts}")
     b = c.dt
-    lines.append(f"DT: context {b.context}, hidden {b.hidden}, {b.layers} layer(s), "
+    lines.append(f"DT: context {b.context}, hidden {b.hidden}, {b.n_layer} layer(s), "
                  f"{b.steps} steps, lr {b.lr:g}; greedy; rho and slope over targets inside the "
                  "data's range; gain>max = E[G | g > max] - E[G | highest g inside]")
     return "\n".join(lines)

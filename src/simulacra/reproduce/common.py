@@ -4,7 +4,7 @@ a seed, and summarising figures over seeds. Kept small: the experiments themselv
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -16,38 +16,6 @@ from simulacra.learners.dt_policy import DTPolicy
 from simulacra.learners.dt_train import TrainConfig, train_dataset
 
 
-@dataclass(frozen=True)
-class DTBudget:
-    """The DT's size and training budget (defaults: a small CPU configuration)."""
-
-    steps: int = 1000
-    """Gradient steps."""
-    context: int = 20
-    """K: steps per window."""
-    hidden: int = 64
-    """Token width."""
-    layers: int = 2
-    """Transformer blocks."""
-    heads: int = 1
-    """Attention heads."""
-    batch_size: int = 64
-    """Windows per gradient step."""
-    lr: float = 1e-4
-    """Peak AdamW learning rate."""
-    warmup: int = 100
-    """Linear learning-rate warmup steps."""
-    dropout: float = 0.1
-    """Dropout rate."""
-
-    def train_config(self, seed: int, progress: bool) -> TrainConfig:
-        return TrainConfig(
-            steps=self.steps, batch_size=self.batch_size, context=self.context,
-            hidden=self.hidden, n_layer=self.layers, n_head=self.heads, dropout=self.dropout,
-            lr=self.lr, warmup_steps=min(self.warmup, self.steps), seed=seed, device="auto",
-            progress=progress,
-        )
-
-
 def make_dataset(world: str, components: str, episodes: int, seed: int,
                  params: dict | None = None, progress: bool = False) -> Dataset:
     """The dataset a recipe declares (deterministic in its seed)."""
@@ -56,10 +24,13 @@ def make_dataset(world: str, components: str, episodes: int, seed: int,
     return generate(recipe, progress=progress)
 
 
-def train_dt(ds: Dataset, budget: DTBudget, seed: int, progress: bool = False,
+def train_dt(ds: Dataset, budget: TrainConfig, seed: int, progress: bool = False,
              greedy: bool = True) -> tuple[DTPolicy, float]:
-    """A DT trained on `ds` as a policy, and its final training loss."""
-    model, losses = train_dataset(ds, budget.train_config(seed, progress))
+    """A DT trained on `ds` with `budget` (its seed and progress set here) as a policy, and its
+    final training loss."""
+    cfg = replace(budget, seed=seed, progress=progress,
+                  warmup_steps=min(budget.warmup_steps, budget.steps))
+    model, losses = train_dataset(ds, cfg)
     r = ds.returns()
     policy = DTPolicy(model, greedy=greedy, return_range=(float(r.min()), float(r.max())))
     return policy, losses[-1] if losses else math.nan

@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from simulacra.evaluate.sweep import sweep
+from simulacra.learners.dt_train import TrainConfig
 from simulacra.metrics.luck import gamble_rate, luck_gaps
-from simulacra.reproduce.common import DTBudget, limit_threads, make_dataset, mean_and_ci, train_dt
+from simulacra.reproduce.common import limit_threads, make_dataset, mean_and_ci, train_dt
 
 WORLD = "Gambling"
 TARGETS = (-15.0, -6.0, 1.0, 5.0)
 LUCKY = 5.0
-DEFAULT_BUDGET = DTBudget(steps=300, context=1, hidden=32, layers=1, batch_size=64, lr=1e-3,
-                          warmup=30)
+DEFAULT_BUDGET = TrainConfig(steps=300, context=1, hidden=32, n_layer=1, batch_size=64, lr=1e-3,
+                          warmup_steps=30)
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class GamblingConfig:
     """Random-play episodes in each seed's dataset."""
     seeds: int = 5
     """Seeds 0..seeds-1 (data, training, evaluation)."""
-    dt: DTBudget = DEFAULT_BUDGET
+    dt: TrainConfig = field(default_factory=lambda: replace(DEFAULT_BUDGET))
     """The DT's size and budget (episodes are one step long: a context of 1 covers them)."""
     eval_episodes: int = 500
     """Evaluation episodes per target and seed."""
@@ -123,7 +124,7 @@ def table(result: GamblingResult) -> str:
         lines.append(f"{g:>8g}   {shares[i, 0]:.3f}   {shares[i, 1]:.3f}   {shares[i, 2]:.3f}"
                      f"   {ach[i]:>6.2f}   {ach[i] - g:>10.2f}")
     b = c.dt
-    lines.append(f"DT: context {b.context}, hidden {b.hidden}, {b.layers} layer(s), "
+    lines.append(f"DT: context {b.context}, hidden {b.hidden}, {b.n_layer} layer(s), "
                  f"{b.steps} steps, lr {b.lr:g}; {c.eval_episodes} episodes per target; "
                  "a0 pays +5/-15, a1 +1/-6, a2 +1 (best: a2, expected +1)")
     return "\n".join(lines)

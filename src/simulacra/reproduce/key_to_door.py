@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from simulacra.evaluate.rollout import rollout
-from simulacra.reproduce.common import DTBudget, limit_threads, make_dataset, mean_and_ci, train_dt
+from simulacra.learners.dt_train import TrainConfig
+from simulacra.reproduce.common import limit_threads, make_dataset, mean_and_ci, train_dt
 
 WORLD = "KeyToDoor"
 #: The paper's success rates (Chen et al. 2021, Table 6): {learner: {episodes: rate}}.
@@ -31,8 +32,8 @@ PAPER: dict[str, dict[int, float]] = {
     "CQL": {1000: 0.131, 10000: 0.133},
 }
 #: The CPU default: the whole episode in context, a small model.
-DEFAULT_BUDGET = DTBudget(steps=1200, context=100, hidden=64, layers=1, batch_size=32,
-                          lr=1e-3, warmup=100)
+DEFAULT_BUDGET = TrainConfig(steps=1200, context=100, hidden=64, n_layer=1, batch_size=32,
+                          lr=1e-3, warmup_steps=100)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class KeyToDoorConfig:
     """Dataset sizes (random-walk episodes), one dataset per size and seed."""
     seeds: int = 5
     """Seeds 0..seeds-1; each seeds the data, the training and the evaluation."""
-    dt: DTBudget = DEFAULT_BUDGET
+    dt: TrainConfig = field(default_factory=lambda: replace(DEFAULT_BUDGET))
     """The DT's size and training budget."""
     eval_episodes: int = 200
     """Evaluation episodes per seed, each asked for `target`."""
@@ -181,7 +182,7 @@ def table(result: KeyToDoorResult) -> str:
            f"seed(s) ± 95% CI, {c.eval_episodes} episodes each)",
            line(head), line(["-" * w for w in widths]), *map(line, rows),
            "; ".join(
-               ([f"DT: context {b.context}, hidden {b.hidden}, {b.layers} layer(s), {b.heads} "
+               ([f"DT: context {b.context}, hidden {b.hidden}, {b.n_layer} layer(s), {b.n_head} "
                  f"head(s), batch {b.batch_size}, {b.steps} steps, lr {b.lr:g}"] if c.run_dt
                 else ["DT: not run"])
                + ([f"CQL: {c.cql_steps} steps"] if cql else [])
