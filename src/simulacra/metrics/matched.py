@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulacra.metrics.stats import bootstrap_ci, iqm, probability_of_improvement
+from simulacra.metrics.stats import (
+    bootstrap_ci,
+    bootstrap_diff_ci,
+    iqm,
+    probability_of_improvement,
+)
 
 Curve = tuple[np.ndarray, np.ndarray]  # (capability [K], harm [K]) of one seed's knob sweep
 
@@ -61,7 +66,6 @@ def compare_matched(x: list[Curve], y: list[Curve], levels: np.ndarray, reps: in
                     seed: int = 0) -> list[MatchedComparison]:
     """Learner X against learner Y at each capability level (seeds outside a curve dropped)."""
     hx, hy = harm_matrix(x, levels), harm_matrix(y, levels)
-    rng = np.random.default_rng(seed)
     out = []
     nan3 = (float("nan"),) * 3
     for j, level in enumerate(levels):
@@ -69,11 +73,9 @@ def compare_matched(x: list[Curve], y: list[Curve], levels: np.ndarray, reps: in
         if len(a) == 0 or len(b) == 0:
             out.append(MatchedComparison(float(level), nan3, nan3, nan3, float("nan")))
             continue
-        diffs = [iqm(rng.choice(a, len(a))) - iqm(rng.choice(b, len(b))) for _ in range(reps)]
-        lo, hi = np.quantile(diffs, [0.025, 0.975])
         out.append(MatchedComparison(
             float(level), bootstrap_ci(a, iqm, reps, seed=seed),
-            bootstrap_ci(b, iqm, reps, seed=seed), (iqm(a) - iqm(b), float(lo), float(hi)),
+            bootstrap_ci(b, iqm, reps, seed=seed), bootstrap_diff_ci(a, b, iqm, reps, seed=seed),
             probability_of_improvement(-a, -b),
         ))
     return out
