@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import FixedPolicy, StayOrLeave, play
+from metric_worlds import FixedPolicy, StayOrLeave, play
 
 from simulacra.exact.compile import compile_world
 from simulacra.metrics.power import mean_power, power

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import FixedPolicy, play, scripted_dataset
+from metric_worlds import FixedPolicy, play, scripted_dataset
 
 from simulacra.metrics.behaviour import steps_of
 from simulacra.metrics.quantilizer import (

@@ -3,7 +3,7 @@ without exact tables."""
 
 import numpy as np
 import pytest
-from conftest import play, scripted_dataset
+from metric_worlds import play, scripted_dataset
 
 from simulacra.evaluate.rollout import rollout
 from simulacra.learners.references import make_reference
