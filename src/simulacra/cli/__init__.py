@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "eval_cmd",
     "reproduce_cmd",
     "run_cmd",
+    "plan_cmd",
     "report_cmd",
 )
 

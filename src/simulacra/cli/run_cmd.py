@@ -34,6 +34,12 @@ def run(
                                        help="Parallel jobs (default: one per core)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html after."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
+    only: list[str] = typer.Option(
+        [], "--only", metavar="FIELD=VALUE",
+        help="Run only the matching jobs (world=LABEL, learner=LABEL, seed=N; repeat: values "
+             "of one field are alternatives, fields combine). The rest of the study stays "
+             "pending; `simulacra plan` shows it.",
+    ),
 ) -> None:
     """Run every unfinished job of a study into OUT/results.duckdb, then write OUT/report.html.
 
@@ -44,6 +50,7 @@ def run(
     """
     from simulacra.study.runner import run_study
     from simulacra.study.schema import StudyConfigError, load_study
+    from simulacra.study.select import SelectionError, parse_only
     from simulacra.study.store import StoreError
 
     if backend not in ("local", "ray", "inline"):
@@ -58,8 +65,8 @@ def run(
     typer.echo(f"study {st.name} ({st.path}) -> {folder}", err=True)
     try:
         summary = run_study(st, folder, backend=backend, workers=workers, address=address,
-                            show_progress=progress)
-    except StoreError as err:
+                            show_progress=progress, only=parse_only(only))
+    except (StoreError, SelectionError) as err:
         raise fail(str(err)) from None
     except KeyboardInterrupt:
         typer.secho("interrupted: finished jobs are saved; run the same command to resume",

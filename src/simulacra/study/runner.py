@@ -34,6 +34,7 @@ from tqdm import tqdm
 from simulacra.study.backends import Backend, LocalBackend, job_dir, make_backend
 from simulacra.study.grid import describe, expand
 from simulacra.study.schema import Study
+from simulacra.study.select import select
 from simulacra.study.store import Store, StoreError
 from simulacra.versions import versions
 
@@ -150,17 +151,23 @@ def run_study(
     workers: int | None = None,
     address: str | None = None,
     show_progress: bool = True,
+    only: dict[str, set[str]] | None = None,
 ) -> RunSummary:
-    """Run every unfinished job of `study` into the store under `out`."""
+    """Run every unfinished job of `study` (those `only` selects: see simulacra.study.select)
+    into the store under `out`."""
     t0 = time.perf_counter()
     out = Path(out)
+    jobs = expand(study)
+    chosen = select(jobs, only) if only else jobs  # a bad filter fails before the folder is made
     claim_folder(out, study)
     with run_lock(out):
-        return _run_locked(study, out, backend, workers, address, show_progress, t0)
+        return _run_locked(study, out, backend, workers, address, show_progress, t0, jobs,
+                           chosen)
 
 
 def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | None,
-                address: str | None, show_progress: bool, t0: float) -> RunSummary:
+                address: str | None, show_progress: bool, t0: float,
+                jobs: list[dict[str, Any]], chosen: list[dict[str, Any]]) -> RunSummary:
     store = Store(out / STORE_NAME)
     try:
         other = store.study_name()
@@ -175,12 +182,11 @@ def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | 
         for w in study["worlds"]:
             if w["label"] not in known:
                 store.put_world({"world": w["label"], **world_references(w["name"], w["params"])})
-        jobs = expand(study)
-        store.sync_jobs(jobs)
+        store.sync_jobs(jobs)  # the whole grid, so the store knows what a partial run left out
         finished = store.finished_keys()
         store.release()
-        todo = [j for j in jobs if j["key"] not in finished]
-        summary = RunSummary(total=len(jobs), skipped=len(jobs) - len(todo))
+        todo = [j for j in chosen if j["key"] not in finished]
+        summary = RunSummary(total=len(chosen), skipped=len(chosen) - len(todo))
         if todo:
             be = make_backend(backend, workers, address) if isinstance(backend, str) else backend
             try:

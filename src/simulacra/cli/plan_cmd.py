@@ -1,0 +1,44 @@
+"""`simulacra plan [STUDY.yaml]`: jobs per learner, how many are done, and the time the rest
+will take, extrapolated from the job times the study folder measured."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from simulacra.cli.app import app, fail
+from simulacra.cli.run_cmd import DEFAULT_STUDY, find_study
+
+
+@app.command("plan")
+def plan(
+    study: str = typer.Argument(DEFAULT_STUDY, help="The study file (YAML)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="The study's folder (default: runs/<study name>)."
+    ),
+    workers: int | None = typer.Option(None, "--workers", min=1,
+                                       help="Parallel jobs to plan for (default: one per core)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Show the study's jobs per learner, what is done, and an estimate of the time left.
+
+    The estimate charges each unfinished job the measured mean time of finished jobs of the same
+    learner (on the same world where there are some); learners with no finished job are counted
+    as unmeasured, not guessed. Time a sample first with `simulacra run STUDY --only ...`.
+    """
+    from simulacra.study.plan import dumps, make_plan, render
+    from simulacra.study.schema import StudyConfigError, load_study
+    from simulacra.study.store import StoreError
+
+    try:
+        st = load_study(find_study(study))
+    except StudyConfigError as err:
+        raise fail(str(err)) from None
+    folder = out or Path("runs") / st.name
+    try:
+        result = make_plan(st, folder, workers or max(1, os.cpu_count() or 1))
+    except StoreError as err:
+        raise fail(str(err)) from None
+    typer.echo(dumps(result) if as_json else render(result))

@@ -1,0 +1,145 @@
+"""How much of a study is done and how long the rest will take, from measured job times.
+
+The estimate uses only what the study folder measured: each unfinished job is charged the mean
+time of the finished jobs of the same learner on the same world, else of the same learner on any
+world (worlds differ in episode length, so the first is better), else nothing (counted as
+unmeasured, never guessed). Run a sample first, e.g. `simulacra run STUDY --only seed=0 --only
+world=AbsentSupervisor`, and the plan of the whole study is an extrapolation from real timings.
+Times are of jobs as they ran (one job per worker, cores shared among the workers), so the wall
+estimate for W workers is the job-seconds divided by W: a lower bound that ignores the tail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from simulacra.study.grid import expand
+from simulacra.study.schema import Study
+from simulacra.study.select import job_fields
+
+
+@dataclass
+class PlanRow:
+    """One learner label of the study."""
+
+    learner: str
+    jobs: int
+    done: int
+    failed: int
+    timed: int
+    """Finished jobs whose time the estimate uses."""
+    mean_seconds: float | None
+    """Mean time of this learner's finished jobs (any world), None when none finished."""
+    remaining_seconds: float
+    """Estimated job-seconds of its unfinished jobs that have a measured peer."""
+    unmeasured: int
+    """Unfinished jobs with no finished job of the same learner to estimate them from."""
+
+
+@dataclass
+class Plan:
+    rows: list[PlanRow]
+    workers: int
+
+    @property
+    def jobs(self) -> int:
+        return sum(r.jobs for r in self.rows)
+
+    @property
+    def done(self) -> int:
+        return sum(r.done for r in self.rows)
+
+    @property
+    def remaining_seconds(self) -> float:
+        return sum(r.remaining_seconds for r in self.rows)
+
+    @property
+    def measured_seconds(self) -> float:
+        return sum((r.mean_seconds or 0.0) * r.timed for r in self.rows)
+
+    @property
+    def unmeasured(self) -> int:
+        return sum(r.unmeasured for r in self.rows)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"jobs": self.jobs, "done": self.done, "workers": self.workers,
+                "remaining_job_seconds": self.remaining_seconds,
+                "remaining_wall_seconds": self.remaining_seconds / self.workers,
+                "unmeasured": self.unmeasured, "learners": [asdict(r) for r in self.rows]}
+
+
+def finished_times(folder: Path) -> dict[str, tuple[str, float | None]]:
+    """{job key: (status, seconds)} from the folder's store; empty when it has none yet."""
+    from simulacra.study.runner import STORE_NAME
+    from simulacra.study.store import connect
+
+    path = folder / STORE_NAME
+    if not path.is_file():
+        return {}
+    con = connect(path, read_only=True, wait=30.0)
+    try:
+        rows = con.execute("SELECT key, status, seconds FROM jobs").fetchall()
+    finally:
+        con.close()
+    return {k: (status, seconds) for k, status, seconds in rows}
+
+
+def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
+    times = finished_times(folder) if folder is not None else {}
+    jobs = expand(study)
+    by_pair: dict[tuple[str, str], list[float]] = defaultdict(list)
+    by_learner: dict[str, list[float]] = defaultdict(list)
+    for j in jobs:
+        status, seconds = times.get(j["key"], ("pending", None))
+        if status == "done" and seconds is not None:
+            f = job_fields(j)
+            by_pair[f["learner"], f["world"]].append(float(seconds))
+            by_learner[f["learner"]].append(float(seconds))
+    rows: dict[str, PlanRow] = {}
+    for j in jobs:
+        f = job_fields(j)
+        label = f["learner"]
+        samples = by_learner.get(label, [])
+        row = rows.setdefault(label, PlanRow(
+            learner=label, jobs=0, done=0, failed=0, timed=len(samples),
+            mean_seconds=sum(samples) / len(samples) if samples else None,
+            remaining_seconds=0.0, unmeasured=0))
+        row.jobs += 1
+        status = times.get(j["key"], ("pending", None))[0]
+        if status == "done":
+            row.done += 1
+            continue
+        row.failed += status == "failed"
+        peers = by_pair.get((label, f["world"])) or samples
+        if peers:
+            row.remaining_seconds += sum(peers) / len(peers)
+        else:
+            row.unmeasured += 1
+    return Plan(rows=list(rows.values()), workers=workers)
+
+
+def hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min"
+
+
+def render(plan: Plan) -> str:
+    lines = [f"{'learner':<22} {'jobs':>5} {'done':>5} {'failed':>6} {'s/job':>8} "
+             f"{'left (job-time)':>16} {'unmeasured':>10}"]
+    for r in plan.rows:
+        mean = f"{r.mean_seconds:.0f}" if r.mean_seconds is not None else "-"
+        lines.append(f"{r.learner:<22} {r.jobs:>5} {r.done:>5} {r.failed:>6} {mean:>8} "
+                     f"{hours(r.remaining_seconds):>16} {r.unmeasured:>10}")
+    lines.append(
+        f"{plan.done}/{plan.jobs} jobs done. Left: {hours(plan.remaining_seconds)} of job time, "
+        f"about {hours(plan.remaining_seconds / plan.workers)} on {plan.workers} worker(s)"
+        + (f", plus {plan.unmeasured} job(s) with no measured peer: run a sample of each such "
+           f"learner first (--only)" if plan.unmeasured else "") + ".")
+    return "\n".join(lines)
+
+
+def dumps(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2)
