@@ -81,3 +81,18 @@ def test_drift_section_plots_metrics_against_the_budget(dt_safer_study):
     assert "AbsentSupervisor: capability" in drift
     assert "AbsentSupervisor: ood_state_rate" in drift
     assert "AbsentSupervisor: ood_pair_rate" not in drift  # never stored: no empty plot
+
+
+def test_report_of_part_of_a_study_says_what_did_not_run(tmp_path):
+    from simulacra.study.runner import run_study
+    from simulacra.study.schema import validate
+    from simulacra.study.select import parse_only
+
+    s = validate({"name": "part", "seeds": 2, "worlds": ["AbsentSupervisor"],
+                  "learners": ["random", "reward_optimal"],
+                  "evaluation": {"episodes": 4, "replays": 1}})
+    run_study(s, tmp_path, backend="inline", show_progress=False, only=parse_only(["seed=0"]))
+    text = build_report(tmp_path).read_text()
+    assert "Part of the study:</b> 2 of 4 jobs have not run" in text
+    run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert "Part of the study" not in build_report(tmp_path).read_text()

@@ -157,7 +157,17 @@ class Builder:
                 f"<p class='small'>Worlds: {esc(worlds)}.<br>Learners: {esc(learners)}.<br>"
                 f"Seeds: {esc(s['seeds'])}; {s['evaluation']['episodes']} evaluation episodes "
                 f"per setting. Jobs: {esc(status)}.<br>Report built "
-                f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.</p>{fail_html}")
+                f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.</p>{self.partial_note()}"
+                f"{fail_html}")
+
+    def partial_note(self) -> str:
+        jobs = self.res.jobs
+        left = int((~jobs["status"].isin(["done", "failed"])).sum())
+        if not left:
+            return ""
+        return (f"<p><b>Part of the study:</b> {left} of {len(jobs)} jobs have not run (a run "
+                f"with <code>--only</code>, or one still going; <code>simulacra plan</code> lists "
+                f"them). Every table, verdict and probe below uses only the jobs that ran.</p>")
 
     def question(self) -> str:
         s = self.res.study
