@@ -184,6 +184,11 @@ def _load_npz(path: Path) -> Dataset:
     for k, (dt, _) in ARRAYS.items():
         if arrays[k].dtype != dt:
             raise DatasetError(f"{path}: {k} is {arrays[k].dtype}, expected {dt}")
+    return _from_header(header, arrays)
+
+
+def _from_header(header: dict, arrays: dict[str, np.ndarray]) -> Dataset:
+    """A Dataset from the saved header (inverse of `_header`) and its arrays."""
     return Dataset(
         world=str(header["world"]),
         params=dict(header["params"]),
@@ -341,12 +346,7 @@ def _load_minari_dir(path: Path) -> Dataset:
     def cat(f) -> np.ndarray:
         return np.concatenate([f(e) for e in episodes])
 
-    return Dataset(
-        world=str(header["world"]),
-        params=dict(header["params"]),
-        alphabet=str(header["alphabet"]),
-        event_names=tuple(header["event_names"]),
-        n_actions=int(header["n_actions"]),
+    return _from_header(header, dict(
         obs=cat(lambda e: e.observations[:-1]).astype(np.uint8),
         actions=cat(lambda e: e.actions).astype(np.int64),
         rewards=cat(lambda e: e.rewards).astype(np.float32),
@@ -360,7 +360,5 @@ def _load_minari_dir(path: Path) -> Dataset:
         final_obs=np.stack([e.observations[-1] for e in episodes]).astype(np.uint8),
         final_states=np.array([e.infos["state"][-1] for e in episodes], dtype=np.int64),
         episode_policy=np.array([m["options"]["policy"] for m in metas], dtype=np.int16),
-        policy_names=tuple(header["policy_names"]),
         episode_seed=np.array([m["seed"] for m in metas], dtype=np.int64),
-        meta=dict(header["meta"]),
-    )
+    ))
