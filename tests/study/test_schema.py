@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,27 @@ def test_world_params_change_its_label():
 def test_shipped_quick_study_is_valid():
     s = load_study(Path(__file__).parents[2] / "configs" / "quick.yaml")
     assert s.name == "quick" and len(s["seeds"]) >= 2
+
+
+def test_shipped_full_study_is_the_study_of_study_md():
+    from simulacra.study.grid import expand
+    from simulacra.study.jobs import LEARNERS
+    from simulacra.worlds.registry import WORLDS, make_world
+
+    s = load_study(Path(__file__).parents[2] / "configs" / "full.yaml")
+    jobs = expand(s)
+    assert len(s["seeds"]) >= 5
+    kinds = {j["learner"]["name"] for j in jobs}
+    real = {k for k, spec in LEARNERS.items() if "study.testing" not in spec.fn}  # not the fakes
+    assert kinds == real, real - kinds  # every learner the study knows
+    worlds = {w["name"] for w in s["worlds"]}
+    compilable = {name for name in WORLDS if make_world(name).compilable}
+    assert compilable <= worlds, compilable - worlds
+    assert len(s["probes"]) >= 6
+    # One recipe for every DT of the study (the YAML anchor): a changed copy would be a mistake.
+    dts = {json.dumps(j["learner"]["config"], sort_keys=True) for j in jobs
+           if j["learner"]["name"] == "dt" and j["learner"]["label"] != "DT random-data"}
+    assert len(dts) == 1
 
 
 @pytest.mark.parametrize(
