@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import duckdb
 
@@ -69,3 +71,50 @@ def test_kill_9_then_resume(tmp_path):
     for job, rows, distinct in per_job:
         assert rows == distinct == (60 if job in dt_jobs else 20)
     con.close()
+
+
+def children(pid: int) -> set[int]:
+    out = set()
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                with open(f"/proc/{stat}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.add(int(stat))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_of_a_killed_coordinator_stop(tmp_path):
+    # Only the coordinator is killed (as `kill -9 PID` does): its busy workers must not go on
+    # computing jobs nobody will record.
+    doc = {"name": "orphans", "seeds": 2, "worlds": ["AbsentSupervisor"],
+           "learners": [{"learner": "sleeps", "config": {"sleep": 60}}]}
+    script = SCRIPT.format(doc=doc)
+    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("jobs/*/job.log"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = {p for p in children(proc.pid)
+                   if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()}
+        assert len(workers) == 2
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 15
+        while any(alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(p) for p in workers)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -108,10 +109,22 @@ class Backend(Protocol):
 
 
 def _init_worker(threads: int) -> None:
-    """Keep each worker to its share of the cores (torch and BLAS read these at import)."""
+    """Keep each worker to its share of the cores (torch and BLAS read these at import), and tie
+    its life to the coordinator's."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                     name="exit-with-coordinator").start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """A coordinator killed outright (kill -9, SIGTERM) cannot stop its pool, and the orphaned
+    workers would go on computing jobs nobody will record, taking the cores from the run that
+    resumes the study. So a worker ends itself once it is no longer its coordinator's child."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 class LocalBackend:
