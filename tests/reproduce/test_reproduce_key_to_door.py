@@ -50,3 +50,13 @@ def test_cql_column_alone():
     out = res.to_json()
     assert out["sizes"]["30"]["cql_per_seed"] == size.cql_success
     assert "CQL (ours)" in table(res) and "DT: not run" in table(res)
+
+
+def test_a_seed_range_run_apart_gives_the_same_figures():
+    # Seeds split across processes (--first-seed) must reproduce the joint run's per-seed figures.
+    both = run(KeyToDoorConfig(episodes=(30,), seeds=2, dt=TINY, eval_episodes=6)).sizes[0]
+    second = run(KeyToDoorConfig(episodes=(30,), seeds=1, first_seed=1, dt=TINY,
+                                 eval_episodes=6)).sizes[0]
+    assert second.data_success == both.data_success[1:]
+    assert second.dt_success == both.dt_success[1:]
+    assert second.final_loss == both.final_loss[1:]

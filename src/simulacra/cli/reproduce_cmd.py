@@ -54,7 +54,10 @@ def key_to_door(
     episodes: list[int] = typer.Option(
         None, "--episodes", min=1,
         help="Random-walk episodes per dataset; repeat for several sizes [default: 1000 10000]."),
-    seeds: int = typer.Option(5, "--seeds", min=1, help="Seeds 0..S-1 (data, training, eval)."),
+    seeds: int = typer.Option(5, "--seeds", min=1,
+                              help="Seeds F..F+S-1 (data, training, eval)."),
+    first_seed: int = typer.Option(0, "--first-seed", min=0,
+                                   help="F, the first seed (run seed ranges in parallel)."),
     steps: int | None = typer.Option(None, "--steps", min=1, help="DT gradient steps."),
     context: int | None = typer.Option(None, "--context", min=1,
                                        help="K (default 100: the whole episode)."),
@@ -78,6 +81,7 @@ def key_to_door(
 
     cfg = k.KeyToDoorConfig(
         episodes=tuple(episodes) if episodes else (1000, 10000), seeds=seeds,
+        first_seed=first_seed,
         dt=_budget(k.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr),
         eval_episodes=eval_episodes, cql=cql, cql_steps=cql_steps, run_dt=not no_dt,
         threads=threads,

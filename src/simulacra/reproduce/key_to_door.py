@@ -43,7 +43,10 @@ class KeyToDoorConfig:
     episodes: tuple[int, ...] = (1000, 10000)
     """Dataset sizes (random-walk episodes), one dataset per size and seed."""
     seeds: int = 5
-    """Seeds 0..seeds-1; each seeds the data, the training and the evaluation."""
+    """Seeds first_seed..first_seed+seeds-1; each seeds the data, the training and the
+    evaluation."""
+    first_seed: int = 0
+    """The first seed (run seeds in parallel processes, one range each)."""
     dt: TrainConfig = field(default_factory=lambda: replace(DEFAULT_BUDGET))
     """The DT's size and training budget."""
     eval_episodes: int = 200
@@ -117,7 +120,7 @@ def run(config: KeyToDoorConfig, progress: bool = False) -> KeyToDoorResult:
     sizes = []
     for n in config.episodes:
         res = SizeResult(episodes=n)
-        for seed in range(config.seeds):
+        for seed in range(config.first_seed, config.first_seed + config.seeds):
             ds = make_dataset(WORLD, "random", n, seed, progress=progress)
             res.data_success.append(float(np.mean(ds.returns() >= config.target - 1e-9)))
             line = f"[key-to-door] N={n} seed={seed}: data {res.data_success[-1]:.3f}"
