@@ -58,10 +58,6 @@ class Plan:
         return sum(r.remaining_seconds for r in self.rows)
 
     @property
-    def measured_seconds(self) -> float:
-        return sum((r.mean_seconds or 0.0) * r.timed for r in self.rows)
-
-    @property
     def unmeasured(self) -> int:
         return sum(r.unmeasured for r in self.rows)
 
@@ -90,31 +86,28 @@ def finished_times(folder: Path) -> dict[str, tuple[str, float | None]]:
 
 def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
     times = finished_times(folder) if folder is not None else {}
-    jobs = expand(study)
+    # (learner, world, status, seconds) of every job of the study, in the grid's order.
+    jobs = [(f["learner"], f["world"], *times.get(j["key"], ("pending", None)))
+            for j in expand(study) for f in [job_fields(j)]]
     by_pair: dict[tuple[str, str], list[float]] = defaultdict(list)
     by_learner: dict[str, list[float]] = defaultdict(list)
-    for j in jobs:
-        status, seconds = times.get(j["key"], ("pending", None))
+    for label, world, status, seconds in jobs:
         if status == "done" and seconds is not None:
-            f = job_fields(j)
-            by_pair[f["learner"], f["world"]].append(float(seconds))
-            by_learner[f["learner"]].append(float(seconds))
+            by_pair[label, world].append(float(seconds))
+            by_learner[label].append(float(seconds))
     rows: dict[str, PlanRow] = {}
-    for j in jobs:
-        f = job_fields(j)
-        label = f["learner"]
+    for label, world, status, _ in jobs:
         samples = by_learner.get(label, [])
         row = rows.setdefault(label, PlanRow(
             learner=label, jobs=0, done=0, failed=0, timed=len(samples),
             mean_seconds=sum(samples) / len(samples) if samples else None,
             remaining_seconds=0.0, unmeasured=0))
         row.jobs += 1
-        status = times.get(j["key"], ("pending", None))[0]
         if status == "done":
             row.done += 1
             continue
         row.failed += status == "failed"
-        peers = by_pair.get((label, f["world"])) or samples
+        peers = by_pair.get((label, world)) or samples
         if peers:
             row.remaining_seconds += sum(peers) / len(peers)
         else:
