@@ -3,13 +3,12 @@ will take, extrapolated from the job times the study folder measured."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
 from simulacra.cli.app import app, fail
-from simulacra.cli.run_cmd import DEFAULT_STUDY, find_study
+from simulacra.cli.run_cmd import DEFAULT_STUDY, load_or_fail, study_folder
 
 
 @app.command("plan")
@@ -28,17 +27,13 @@ def plan(
     learner (on the same world where there are some); learners with no finished job are counted
     as unmeasured, not guessed. Time a sample first with `simulacra run STUDY --only ...`.
     """
+    from simulacra.study.backends import default_workers
     from simulacra.study.plan import dumps, make_plan, render
-    from simulacra.study.schema import StudyConfigError, load_study
     from simulacra.study.store import StoreError
 
+    st = load_or_fail(study)
     try:
-        st = load_study(find_study(study))
-    except StudyConfigError as err:
-        raise fail(str(err)) from None
-    folder = out or Path("runs") / st.name
-    try:
-        result = make_plan(st, folder, workers or max(1, os.cpu_count() or 1))
+        result = make_plan(st, study_folder(out, st), workers or default_workers())
     except StoreError as err:
         raise fail(str(err)) from None
     typer.echo(dumps(result) if as_json else render(result))

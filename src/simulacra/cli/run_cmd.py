@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from simulacra.cli.app import app, fail
+
+if TYPE_CHECKING:
+    from simulacra.study.schema import Study
 
 DEFAULT_STUDY = "configs/quick.yaml"
 
@@ -18,6 +22,21 @@ def find_study(path: str) -> Path:
         return p
     repo = Path(__file__).resolve().parents[3] / path
     return repo if repo.is_file() else p
+
+
+def load_or_fail(path: str) -> Study:
+    """The study at `path` (found by `find_study`), or a one-line error naming what is wrong."""
+    from simulacra.study.schema import StudyConfigError, load_study
+
+    try:
+        return load_study(find_study(path))
+    except StudyConfigError as err:
+        raise fail(str(err)) from None
+
+
+def study_folder(out: Path | None, study: Study) -> Path:
+    """The study's output folder: `--out`, else runs/<study name>."""
+    return out or Path("runs") / study.name
 
 
 @app.command("run")
@@ -49,7 +68,6 @@ def run(
     130 interrupted.
     """
     from simulacra.study.runner import run_study
-    from simulacra.study.schema import StudyConfigError, load_study
     from simulacra.study.select import SelectionError, parse_only
     from simulacra.study.store import StoreError
 
@@ -57,11 +75,8 @@ def run(
         raise fail(f"--backend {backend!r}: expected 'local', 'ray' or 'inline'")
     if address and backend != "ray":
         raise fail("--address needs --backend ray")
-    try:
-        st = load_study(find_study(study))
-    except StudyConfigError as err:
-        raise fail(str(err)) from None
-    folder = out or Path("runs") / st.name
+    st = load_or_fail(study)
+    folder = study_folder(out, st)
     typer.echo(f"study {st.name} ({st.path}) -> {folder}", err=True)
     try:
         summary = run_study(st, folder, backend=backend, workers=workers, address=address,

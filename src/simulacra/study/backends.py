@@ -127,11 +127,16 @@ def _exit_with_parent(parent: int, every: float = 1.0) -> None:
     os._exit(1)
 
 
+def default_workers() -> int:
+    """Parallel jobs when none is asked for: one per core."""
+    return max(1, os.cpu_count() or 1)
+
+
 class LocalBackend:
     """A pool of `workers` spawned processes on this machine (spawn: no forked torch state)."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or max(1, os.cpu_count() or 1)
+        self.workers = workers or default_workers()
         self.threads = max(1, (os.cpu_count() or 1) // self.workers)
         self._start()
 
@@ -180,7 +185,7 @@ class RayBackend:
             if address:
                 ray.init(address=address, log_to_driver=False)
             else:
-                ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False,
+                ray.init(num_cpus=workers or default_workers(), include_dashboard=False,
                          log_to_driver=False)
         self.workers = workers or int(ray.cluster_resources().get("CPU", 1))
         self._task = ray.remote(num_cpus=1, max_retries=0)(run_guarded)
