@@ -4,44 +4,28 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
 
-from simulacra.cli import app
-
-STUDY = """
-name: cliplan
-seeds: 2
-worlds: [AbsentSupervisor]
-learners: [reward_optimal, random]
-evaluation: {episodes: 5, replays: 1}
-"""
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
-
-
-def test_run_only_then_plan_shows_the_rest(tmp_path):
+def test_run_only_then_plan_shows_the_rest(tmp_path, tiny_study, cli):
     study = tmp_path / "s.yaml"
-    study.write_text(STUDY)
+    study.write_text(tiny_study)
     out = tmp_path / "out"
-    part = run("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress",
+    part = cli("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress",
                "--no-report", "--only", "seed=0")
     assert part.exit_code == 0, part.output
     assert "2 jobs run, 0 already done" in part.output
-    shown = run("plan", str(study), "--out", str(out), "--workers", "1", "--json")
+    shown = cli("plan", str(study), "--out", str(out), "--workers", "1", "--json")
     assert shown.exit_code == 0, shown.output
     plan = json.loads(shown.output)
     assert (plan["jobs"], plan["done"], plan["unmeasured"]) == (4, 2, 0)
     assert plan["remaining_job_seconds"] > 0
-    table = run("plan", str(study), "--out", str(out))
+    table = cli("plan", str(study), "--out", str(out))
     assert "2/4 jobs done" in table.output
 
 
-def test_bad_only_is_a_one_line_error(tmp_path):
+def test_bad_only_is_a_one_line_error(tmp_path, tiny_study, cli):
     study = tmp_path / "s.yaml"
-    study.write_text(STUDY)
-    res = run("run", str(study), "--out", str(tmp_path / "o"), "--only", "world=Mars")
+    study.write_text(tiny_study)
+    res = cli("run", str(study), "--out", str(tmp_path / "o"), "--only", "world=Mars")
     assert res.exit_code == 2
     assert res.output.count("\n") == 2 and "no such world" in res.output  # 'study ...' + error
     assert not (tmp_path / "o").exists()

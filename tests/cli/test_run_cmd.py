@@ -5,73 +5,59 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from typer.testing import CliRunner
 
-from simulacra.cli import app
 from simulacra.cli.run_cmd import DEFAULT_STUDY, find_study
 
-STUDY = """
-name: cli
-seeds: 2
-worlds: [AbsentSupervisor]
-learners: [reward_optimal, random]
-evaluation: {episodes: 5, replays: 1}
-"""
 
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
-
-
-def test_run_writes_store_and_report_then_resumes(tmp_path):
+def test_run_writes_store_and_report_then_resumes(tmp_path, tiny_study, cli):
     study = tmp_path / "s.yaml"
-    study.write_text(STUDY)
+    study.write_text(tiny_study)
     out = tmp_path / "out"
-    first = run("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress")
+    first = cli("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress")
     assert first.exit_code == 0, first.output
     assert (out / "report.html").is_file() and (out / "results.duckdb").is_file()
     con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM episodes").fetchone()[0] == 2 * 2 * 5
     con.close()
-    again = run("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress",
+    again = cli("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress",
                 "--no-report")
     assert again.exit_code == 0 and "0 jobs run, 4 already done" in again.output
     (out / "report.html").unlink()
-    rebuilt = run("report", str(out))
+    rebuilt = cli("report", str(out))
     assert rebuilt.exit_code == 0 and (out / "report.html").is_file()
 
 
-def test_bad_input_exits_2_with_a_message(tmp_path):
+def test_bad_input_exits_2_with_a_message(tmp_path, tiny_study, cli):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(STUDY.replace("random", "randum"))
-    res = run("run", str(bad), "--out", str(tmp_path / "o"))
+    bad.write_text(tiny_study.replace("random", "randum"))
+    res = cli("run", str(bad), "--out", str(tmp_path / "o"))
     assert res.exit_code == 2 and "unknown learner 'randum'" in res.output
-    assert run("run", str(tmp_path / "none.yaml")).exit_code == 2
-    assert run("run", str(bad), "--backend", "slurm").exit_code == 2
-    assert run("run", str(bad), "--address", "x:1").exit_code == 2
-    res = run("report", str(tmp_path))
+    assert cli("run", str(tmp_path / "none.yaml")).exit_code == 2
+    assert cli("run", str(bad), "--backend", "slurm").exit_code == 2
+    assert cli("run", str(bad), "--address", "x:1").exit_code == 2
+    res = cli("report", str(tmp_path))
     assert res.exit_code == 2 and "no results store" in res.output
 
 
-def test_other_studys_folder_is_refused(tmp_path):
+def test_other_studys_folder_is_refused(tmp_path, tiny_study, cli):
     study = tmp_path / "s.yaml"
-    study.write_text(STUDY)
+    study.write_text(tiny_study)
     other = tmp_path / "t.yaml"
-    other.write_text(STUDY.replace("name: cli", "name: other"))
+    other.write_text(tiny_study.replace("name: cli", "name: other"))
     out = str(tmp_path / "out")
-    assert run("run", str(study), "--out", out, "--backend", "inline", "--no-report",
+    assert cli("run", str(study), "--out", out, "--backend", "inline", "--no-report",
                "--no-progress").exit_code == 0
-    res = run("run", str(other), "--out", out, "--backend", "inline")
+    res = cli("run", str(other), "--out", out, "--backend", "inline")
     assert res.exit_code == 2 and "holds the results of study 'cli'" in res.output
 
 
-def test_failed_jobs_exit_1_and_still_report(tmp_path):
+def test_failed_jobs_exit_1_and_still_report(tmp_path, tiny_study, cli):
     from simulacra.study.testing import register_synthetic
 
     register_synthetic()
     study = tmp_path / "s.yaml"
-    study.write_text(STUDY.replace("[reward_optimal, random]", "[random, raises]"))
-    res = run("run", str(study), "--out", str(tmp_path / "o"), "--backend", "inline",
+    study.write_text(tiny_study.replace("[reward_optimal, random]", "[random, raises]"))
+    res = cli("run", str(study), "--out", str(tmp_path / "o"), "--backend", "inline",
               "--no-progress")
     assert res.exit_code == 1 and "fails on purpose" in res.output
     assert (tmp_path / "o" / "report.html").is_file()
@@ -83,14 +69,14 @@ def test_default_study_is_the_quick_one():
         Path(__file__).resolve().parents[2] / "configs" / "quick.yaml")
 
 
-def test_ctrl_c_stops_at_once_and_resumes(tmp_path):
+def test_ctrl_c_stops_at_once_and_resumes(tmp_path, tiny_study):
     import signal
     import subprocess
     import sys
     import time
 
     study = tmp_path / "s.yaml"
-    study.write_text(STUDY.replace("[reward_optimal, random]",
+    study.write_text(tiny_study.replace("[reward_optimal, random]",
                                    "[random, {learner: sleeps, config: {sleep: 60}}]"))
     out = tmp_path / "out"
     code = ("import sys; from simulacra.study.testing import register_synthetic; "
