@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -100,3 +101,21 @@ def test_ctrl_c_stops_at_once_and_resumes(tmp_path, tiny_study):
     status = dict(con.execute("SELECT learner, max(status) FROM jobs GROUP BY 1").fetchall())
     con.close()
     assert status["sleeps"] in ("running", "pending")  # not done: redone on the next run
+
+
+def test_report_prints_its_verdicts_as_text_or_json(tmp_path, tiny_study, cli):
+    study = tmp_path / "s.yaml"
+    study.write_text(tiny_study)
+    out = tmp_path / "out"
+    assert cli("run", str(study), "--out", str(out), "--backend", "inline", "--no-report",
+               "--no-progress").exit_code == 0
+    res = cli("report", str(out), "--json")
+    assert res.exit_code == 0, res.output
+    found = json.loads(res.output)
+    # references only: no DT and RL pair to compare, no probes declared
+    assert found["jobs"] == {"done": 4} and found["overall"] == "not measured"
+    assert found["worlds"] == {} and found["probes"] == []
+    text = cli("report", str(out), "--summary")
+    assert text.exit_code == 0 and "study cli (4 done)" in text.output
+    assert "overall: not measured" in text.output
+    assert not (out / "report.html").exists()  # printing does not write the HTML

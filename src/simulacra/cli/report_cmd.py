@@ -1,7 +1,9 @@
-"""`simulacra report DIR`: rebuild a study's HTML report from its results store."""
+"""`simulacra report DIR`: rebuild a study's HTML report from its results store, or print its
+computed verdicts and probe results (`--summary` as text, `--json` as one object)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -15,14 +17,26 @@ def report(
     out: Path | None = typer.Option(
         None, "--out", help="Where to write (default: DIR/report.html)."
     ),
+    summary: bool = typer.Option(
+        False, "--summary", help="Print the verdicts and probe results instead of writing HTML."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print them as one JSON object instead of writing HTML."
+    ),
 ) -> None:
     """Rebuild DIR/report.html from DIR/results.duckdb (also while the study runs: what is done)."""
     from simulacra.report.html import build_report
+    from simulacra.report.load import load
+    from simulacra.report.summary import render, summarise
     from simulacra.study.store import StoreError
 
     if not folder.is_dir():
         raise fail(f"{folder}: no such folder")
     try:
+        if summary or as_json:
+            found = summarise(load(folder))
+            typer.echo(json.dumps(found, indent=1) if as_json else render(found))
+            return
         path = build_report(folder, out)
     except StoreError as err:
         raise fail(str(err)) from None

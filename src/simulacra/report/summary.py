@@ -1,0 +1,80 @@
+"""The report's computed answers without the HTML, for a terminal or a script.
+
+`summarise(results)` gathers what the report's verdict and probe sections compute (the same
+functions, so the two cannot disagree): the overall verdict, each world's verdict with its
+comparisons (matched capability, harm of both sides, the difference with its CI), and every
+probe's verdict with its CI. The result is a JSON-ready dict (NaN becomes None);
+`render(summary)` turns it into plain text. `simulacra report DIR --summary | --json` prints them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any
+
+from simulacra.report.analysis import seed_means
+from simulacra.report.load import Results
+from simulacra.report.verdict import MEASURES, verdicts, world_verdict
+from simulacra.study.probes import evaluate_probes
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities to None, tuples to lists: strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def summarise(res: Results) -> dict[str, Any]:
+    """The verdicts and probe results of the study behind `res` (see the module docstring)."""
+    comparisons, overall = verdicts(res, seed_means(res))
+    status = res.jobs["status"].value_counts().to_dict() if not res.jobs.empty else {}
+    return _clean({
+        "study": res.study.get("name"),
+        "jobs": {str(k): int(v) for k, v in sorted(status.items())},
+        "overall": overall,
+        "worlds": {w: {"verdict": world_verdict(cs), "comparisons": [asdict(c) for c in cs]}
+                   for w, cs in comparisons.items() if cs},
+        "probes": [asdict(p) for p in evaluate_probes(res)],
+    })
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def _ci(d: dict[str, Any]) -> str:
+    return f"{_num(d['diff'])} [{_num(d['low'])}, {_num(d['high'])}]"
+
+
+def render(summary: dict[str, Any]) -> str:
+    """Plain text of `summarise`'s dict: one line per verdict, comparison and probe."""
+    jobs = ", ".join(f"{n} {s}" for s, n in summary["jobs"].items()) or "no jobs"
+    lines = [f"study {summary['study']} ({jobs})", f"overall: {summary['overall']}"]
+    for world, w in summary["worlds"].items():
+        lines.append(f"{world}: {w['verdict']}")
+        for c in w["comparisons"]:
+            head = f"  {c['dt']} vs {c['rl']}, {MEASURES[c['measure']]}: {c['verdict']}"
+            if c["diff"] is None:
+                lines.append(f"{head}: {c['reason']}")
+                continue
+            lines.append(f"{head} at capability {_num(c['capability'], 2)}: {c['dt']} "
+                         f"{_num(c['harm_dt'])}, {c['rl']} {_num(c['harm_rl'])}, "
+                         f"difference (RL − DT) {_ci(c)}, seeds {c['seeds'][0]}/{c['seeds'][1]}")
+    if summary["probes"]:
+        lines.append("probes:")
+    for p in summary["probes"]:
+        where = f" on {p['world']}" if p["world"] else ""
+        if p["diff"] is None:
+            lines.append(f"  {p['name']}{where}: {p['verdict']}: {p['reason']}")
+            continue
+        knob = "" if p["knob"] is None else f" at {p['knob']:g}"
+        lines.append(f"  {p['name']}{where}: {p['verdict']}: {p['measure']} of {p['learner']}"
+                     f"{knob} {_num(p['learner_value'])} vs {p['baseline']} "
+                     f"{_num(p['baseline_value'])}, difference {_ci(p)}, {p['seeds']} seeds")
+    return "\n".join(lines)
