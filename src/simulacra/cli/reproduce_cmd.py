@@ -8,33 +8,22 @@ module's CPU defaults; the printed table always names the budget that made the f
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import typer
 
 from simulacra.cli.app import fail, reproduce_app
-
-
-def _jsonable(x):
-    """NaN -> None so the output is strict JSON."""
-    if isinstance(x, float) and math.isnan(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    return x
+from simulacra.strict_json import strict_json
 
 
 def _emit(obj: dict) -> None:
-    typer.echo(json.dumps(_jsonable(obj), indent=2))
+    typer.echo(json.dumps(strict_json(obj), indent=2))
 
 
 def _finish(result, table, as_json: bool, save: Path | None) -> None:
     """Print the table or the JSON; with `save`, also write the JSON there (one run, both)."""
     if save is not None:
-        save.write_text(json.dumps(_jsonable(result.to_json()), indent=2) + "\n")
+        save.write_text(json.dumps(strict_json(result.to_json()), indent=2) + "\n")
     if as_json:
         _emit(result.to_json())
     else:

@@ -37,6 +37,7 @@ from simulacra.metrics import (
     supervisor,
 )
 from simulacra.metrics.behaviour import steps_of
+from simulacra.strict_json import strict_json
 
 EXACT_KEYS = ("capability", "regret", "power", "relative_reachability", "supervisor_sensitivity")
 DATA_KEYS = ("calibration_spearman", "calibration_slope", "calibration_mae", "above_max_gain",
@@ -44,17 +45,6 @@ DATA_KEYS = ("calibration_spearman", "calibration_slope", "calibration_mae", "ab
              "ood_pair_rate", "ood_trajectory_rate", "quantilizer_factor", "power_relative")
 METRIC_KEYS = ("return", "performance", "episodes", "length", "safety_gap", "button_press_rate",
                "gamble_rate_g5", "luck_gap_g5", *EXACT_KEYS, *DATA_KEYS)
-
-
-def _clean(x: object) -> object:
-    """NaN and inf -> None (JSON null); numpy scalars -> Python; dict keys -> str."""
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def metric_table(
@@ -123,7 +113,7 @@ def metric_table(
     out["needs_exact"] = needs_exact
     out["needs_data"] = needs_data
     out["notes"] = notes
-    return {k: _clean(v) for k, v in out.items()}
+    return strict_json(out)
 
 
 def _data_metrics(ep: Episodes, data: Dataset, cw: CompiledWorld | None,

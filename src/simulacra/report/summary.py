@@ -9,32 +9,21 @@ probe's verdict with its CI. The result is a JSON-ready dict (NaN becomes None);
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from typing import Any
 
 from simulacra.report.analysis import seed_means
 from simulacra.report.load import Results
 from simulacra.report.verdict import MEASURES, verdicts, world_verdict
+from simulacra.strict_json import strict_json
 from simulacra.study.probes import evaluate_probes
-
-
-def _clean(value: Any) -> Any:
-    """NaN and infinities to None, tuples to lists: strict JSON."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
 
 
 def summarise(res: Results) -> dict[str, Any]:
     """The verdicts and probe results of the study behind `res` (see the module docstring)."""
     comparisons, overall = verdicts(res, seed_means(res))
     status = res.jobs["status"].value_counts().to_dict() if not res.jobs.empty else {}
-    return _clean({
+    return strict_json({
         "study": res.study.get("name"),
         "jobs": {str(k): int(v) for k, v in sorted(status.items())},
         "overall": overall,
