@@ -20,8 +20,8 @@ positions are only excluded from the loss (`valid` in `dt_train`). Real tokens t
 the values they would get with left padding and a key mask (the original code's layout).
 
 States: boards (uint8 [H, W] symbol indices) are encoded as a linear map of their flat one-hot
-encoding, computed as a sum of per-(cell, symbol) embeddings (the same function, without building
-the one-hot tensor); continuous states are float vectors through a linear layer.
+encoding (one matmul; the table is an `nn.Embedding` whose row cell * n_symbols + symbol is that
+feature's weight column); continuous states are float vectors through a linear layer.
 Actions: discrete actions are an embedding in and logits out (cross-entropy); continuous actions
 are a linear layer in and tanh(linear) * action_scale out (mean squared error).
 """
@@ -175,7 +175,7 @@ class DecisionTransformer(nn.Module):
             self.embed_cell = nn.Embedding(n_cells * cfg.n_symbols, h)
             self.embed_state_bias = nn.Parameter(torch.zeros(h))
             self.register_buffer(
-                "cell_offset", torch.arange(n_cells) * cfg.n_symbols, persistent=False
+                "symbols", torch.arange(cfg.n_symbols, dtype=torch.uint8), persistent=False
             )
         else:
             self.embed_state = nn.Linear(math.prod(cfg.state_shape), h)
@@ -206,8 +206,13 @@ class DecisionTransformer(nn.Module):
     def embed_states(self, states: Tensor) -> Tensor:
         """Boards uint8 [B, T, H, W] or vectors float [B, T, d] -> [B, T, C]."""
         if self.cfg.n_symbols > 0:
-            idx = states.flatten(-2).long() + self.cell_offset  # [B, T, H*W]
-            return self.embed_cell(idx).sum(-2) + self.embed_state_bias
+            # The one-hot board times the table, as one matmul: on CPU, gathering and summing
+            # H*W rows per state (and its scatter backward) made a KeyToDoor training step
+            # (hidden 64, 1 layer, batch 64, K 20) 1.6x slower.
+            flat = states.flatten(-2).unsqueeze(-1)  # [B, T, H*W, 1]
+            one_hot = (flat == self.symbols).flatten(-2)  # [B, T, H*W*S]
+            return one_hot.to(self.embed_cell.weight.dtype) @ self.embed_cell.weight + (
+                self.embed_state_bias)
         return self.embed_state(states)
 
     def embed_actions(self, actions: Tensor) -> Tensor:
