@@ -32,6 +32,17 @@ def test_key_to_door_table_names_the_paper_figures():
     assert "71.8%" in result.output and "94.6%" in result.output
 
 
+def test_key_to_door_baselines_alone_and_nothing_to_run():
+    result = runner.invoke(app, ["reproduce", "key-to-door", "--episodes", "30", "--seeds", "1",
+                                 "--eval-episodes", "3", "--pbc", "--pbc-steps", "2", "--no-dt",
+                                 "--json", "--quiet"])
+    assert result.exit_code == 0, result.output
+    size = json.loads(result.output)["sizes"]["30"]
+    assert len(size["pbc_per_seed"]) == 1 and size["per_seed"] == []
+    nothing = runner.invoke(app, ["reproduce", "key-to-door", "--episodes", "30", "--no-dt"])
+    assert nothing.exit_code == 2 and "nothing to run" in nothing.output
+
+
 def test_gambling_json_printed_and_saved(tmp_path):
     saved = tmp_path / "g.json"
     result = runner.invoke(app, ["reproduce", "gambling", "--episodes", "60", "--seeds", "2",

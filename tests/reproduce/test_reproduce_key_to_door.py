@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
+from simulacra.learners.bc import top_q_episodes
 from simulacra.learners.dt_train import TrainConfig
+from simulacra.reproduce.common import make_dataset
 from simulacra.reproduce.key_to_door import PAPER, KeyToDoorConfig, run, table
 
 TINY = TrainConfig(steps=3, context=100, hidden=16, n_layer=1, batch_size=4, warmup_steps=1)
@@ -60,3 +63,29 @@ def test_a_seed_range_run_apart_gives_the_same_figures():
     assert second.data_success == both.data_success[1:]
     assert second.dt_success == both.dt_success[1:]
     assert second.final_loss == both.final_loss[1:]
+
+
+def test_pbc_column_alone():
+    cfg = KeyToDoorConfig(episodes=(30,), seeds=2, eval_episodes=4, pbc=True, pbc_steps=3,
+                          run_dt=False)
+    res = run(cfg)
+    [size] = res.sizes
+    assert size.dt_success == [] and size.cql_success == [] and len(size.pbc_success) == 2
+    assert all(0.0 <= x <= 1.0 for x in size.pbc_success)
+    out = res.to_json()
+    assert out["sizes"]["30"]["pbc_per_seed"] == size.pbc_success
+    assert "cql_per_seed" not in out["sizes"]["30"]
+    assert "%BC on successes (ours)" in table(res) and "%BC: 3 steps" in table(res)
+
+
+def test_pbc_keeps_exactly_the_successful_walks():
+    # q = 1/N keeps every episode tied with the best return: here, the walks that returned 1.
+    ds = make_dataset("KeyToDoor", "random", 400, 0)
+    wins = np.flatnonzero(ds.returns() >= 1.0)
+    assert 0 < len(wins) < 40  # random walks succeed in a few percent of episodes
+    np.testing.assert_array_equal(top_q_episodes(ds, 1.0 / ds.n_episodes), wins)
+
+
+def test_nothing_to_run_is_an_error():
+    with pytest.raises(ValueError, match="nothing to run"):
+        run(KeyToDoorConfig(episodes=(30,), seeds=1, run_dt=False))

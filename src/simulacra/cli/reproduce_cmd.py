@@ -58,7 +58,11 @@ def key_to_door(
                                       help="Evaluation episodes per seed."),
     cql: bool = typer.Option(False, "--cql", help="Also train and evaluate discrete CQL."),
     cql_steps: int = typer.Option(2000, "--cql-steps", min=1),
-    no_dt: bool = typer.Option(False, "--no-dt", help="Skip the DT (with --cql: CQL alone)."),
+    pbc: bool = typer.Option(False, "--pbc",
+                             help="Also train and evaluate %BC on the successful walks."),
+    pbc_steps: int = typer.Option(3000, "--pbc-steps", min=1),
+    no_dt: bool = typer.Option(False, "--no-dt",
+                               help="Skip the DT (with --cql or --pbc: the baselines alone)."),
     threads: int = typer.Option(1, "--threads", min=0, help="Torch threads (0: default)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     save: Path | None = typer.Option(None, "--save", help="Also write the JSON to this file."),
@@ -72,8 +76,8 @@ def key_to_door(
         episodes=tuple(episodes) if episodes else (1000, 10000), seeds=seeds,
         first_seed=first_seed,
         dt=_budget(k.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr),
-        eval_episodes=eval_episodes, cql=cql, cql_steps=cql_steps, run_dt=not no_dt,
-        threads=threads,
+        eval_episodes=eval_episodes, cql=cql, cql_steps=cql_steps, pbc=pbc,
+        pbc_steps=pbc_steps, run_dt=not no_dt, threads=threads,
     )
     try:
         result = k.run(cfg, progress=not quiet)

@@ -5,7 +5,12 @@ Protocol, per dataset size N and seed s: generate N uniformly random episodes of
 `random`, recipe seed s, so each seed also has its own data), train a DT with seed s (last
 checkpoint, no selection), then play `eval_episodes` episodes greedily, each asked for return 1
 (declared before any result); success rate = share of episodes that returned 1. The same data
-optionally train discrete CQL (the paper's offline-RL column), evaluated the same way.
+optionally train two baselines, evaluated the same way (greedy, no target):
+- discrete CQL (`cql`), the paper's offline-RL column;
+- %BC on the successful walks (`pbc`): behaviour cloning of only the episodes that returned 1
+  (top-q with q = 1/N: every episode tied with the best return). It shows what the same few
+  successes teach a model that is handed them, with no return conditioning to learn: a yardstick
+  for whether a shortfall is the DT's or the data's.
 
 The paper's model attends over the whole episode; so does ours by default (`context` 100 = the
 episode's 100 steps, 300 tokens), which is what lets the door phase see the key phase. The paper
@@ -56,9 +61,13 @@ class KeyToDoorConfig:
     cql: bool = False
     """Also train and evaluate discrete CQL on the same data."""
     run_dt: bool = True
-    """Train and evaluate the DT (False with `cql`: the CQL column alone)."""
+    """Train and evaluate the DT (False with `cql` or `pbc`: the baselines alone)."""
     cql_steps: int = 2000
     """CQL gradient steps."""
+    pbc: bool = False
+    """Also train and evaluate %BC on the successful walks (see the module docstring)."""
+    pbc_steps: int = 3000
+    """%BC gradient steps (batch 256)."""
     threads: int = 1
     """Torch threads (0: leave torch's default)."""
 
@@ -73,6 +82,7 @@ class SizeResult:
     data_success: list[float] = field(default_factory=list)  # random-walk success in the data
     final_loss: list[float] = field(default_factory=list)
     cql_success: list[float] = field(default_factory=list)
+    pbc_success: list[float] = field(default_factory=list)
 
     @property
     def success_rate(self) -> float:
@@ -96,6 +106,8 @@ class KeyToDoorResult:
                 **({"cql_success_rate": mean_and_ci(s.cql_success)[0],
                     "cql_per_seed": s.cql_success, "paper_cql": PAPER["CQL"].get(s.episodes)}
                    if s.cql_success else {}),
+                **({"pbc_success_rate": mean_and_ci(s.pbc_success)[0],
+                    "pbc_per_seed": s.pbc_success} if s.pbc_success else {}),
             }
             for s in self.sizes
         }
@@ -114,8 +126,8 @@ def run(config: KeyToDoorConfig, progress: bool = False) -> KeyToDoorResult:
     """Run every (size, seed) of `config`; see the module docstring for the protocol."""
     if config.seeds < 1 or config.eval_episodes < 1 or not config.episodes:
         raise ValueError("need at least one seed, one evaluation episode and one dataset size")
-    if not (config.run_dt or config.cql):
-        raise ValueError("nothing to run: the DT is off and CQL is not asked for")
+    if not (config.run_dt or config.cql or config.pbc):
+        raise ValueError("nothing to run: the DT is off and no baseline (CQL, %BC) is asked for")
     limit_threads(config.threads)
     sizes = []
     for n in config.episodes:
@@ -136,6 +148,9 @@ def run(config: KeyToDoorConfig, progress: bool = False) -> KeyToDoorResult:
             if config.cql:
                 res.cql_success.append(cql_success(ds, config, seed, progress))
                 line += f", CQL success {res.cql_success[-1]:.3f}"
+            if config.pbc:
+                res.pbc_success.append(pbc_success(ds, config, seed, progress))
+                line += f", %BC success {res.pbc_success[-1]:.3f}"
             if progress:
                 print(line, file=sys.stderr, flush=True)
         sizes.append(res)
@@ -149,7 +164,23 @@ def cql_success(ds, config: KeyToDoorConfig, seed: int, progress: bool = False) 
     from simulacra.learners.cql import CQLConfig, train_cql
 
     policy = train_cql(ds, CQLConfig(steps=config.cql_steps, seed=seed), progress=progress)
-    limit_threads(config.threads)  # train_cql sets its own thread count
+    return _baseline_success(policy, config, seed)
+
+
+def pbc_success(ds, config: KeyToDoorConfig, seed: int, progress: bool = False) -> float:
+    """Success rate of greedy %BC trained on the episodes with the best return (the successes;
+    every episode when none succeeded, which is then plain BC)."""
+    from simulacra.learners.bc import BCConfig, train_bc
+
+    q = 1.0 / ds.n_episodes  # k = 1: keep every episode tied with the best return
+    policy = train_bc(ds, BCConfig(q=q, steps=config.pbc_steps, act="greedy", seed=seed),
+                      progress=progress)
+    return _baseline_success(policy, config, seed)
+
+
+def _baseline_success(policy, config: KeyToDoorConfig, seed: int) -> float:
+    """A baseline's success rate over the evaluation episodes (it takes no target)."""
+    limit_threads(config.threads)  # the baselines' trainers set their own thread count
     ep = rollout(policy, WORLD, {}, episodes=config.eval_episodes, seed=seed,
                  record_trajectories=False)
     return float(np.mean(ep.returns >= config.target - 1e-9))
@@ -165,9 +196,12 @@ def table(result: KeyToDoorResult) -> str:
     """Our figures beside the paper's, and the budget that made them."""
     c = result.config
     cql = any(s.cql_success for s in result.sizes)
+    pbc = any(s.pbc_success for s in result.sizes)
     head = ["episodes", "DT (ours)", "DT (paper)", "per seed"]
     if cql:
         head[3:3] = ["CQL (ours)", "CQL (paper)"]
+    if pbc:
+        head[3:3] = ["%BC on successes (ours)"]
     head += ["random walk (data)"]
     rows = []
     for s in result.sizes:
@@ -176,6 +210,8 @@ def table(result: KeyToDoorResult) -> str:
                " ".join(f"{x:.2f}" for x in s.dt_success)]
         if cql:
             row[3:3] = [_pct(*mean_and_ci(s.cql_success)), _pct(PAPER["CQL"].get(s.episodes))]
+        if pbc:
+            row[3:3] = [_pct(*mean_and_ci(s.pbc_success))]
         row.append(_pct(float(np.mean(s.data_success))))
         rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
@@ -189,5 +225,6 @@ def table(result: KeyToDoorResult) -> str:
                  f"head(s), batch {b.batch_size}, {b.steps} steps, lr {b.lr:g}"] if c.run_dt
                 else ["DT: not run"])
                + ([f"CQL: {c.cql_steps} steps"] if cql else [])
+               + ([f"%BC: {c.pbc_steps} steps"] if pbc else [])
                + ["greedy actions, last checkpoint"])]
     return "\n".join(out)
