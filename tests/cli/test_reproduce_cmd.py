@@ -43,6 +43,17 @@ def test_key_to_door_baselines_alone_and_nothing_to_run():
     assert nothing.exit_code == 2 and "nothing to run" in nothing.output
 
 
+def test_pendulum_json_and_a_single_target_refused():
+    result = runner.invoke(app, ["reproduce", "pendulum", "--episodes", "5", "--seeds", "1",
+                                 "--target", "-900", "--target", "-300", "--steps", "2",
+                                 "--eval-episodes", "1", "--json", "--quiet"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["targets"] == [-900.0, -300.0] and len(out["per_seed"][0]) == 2
+    one = runner.invoke(app, ["reproduce", "pendulum", "--target", "-300", "--quiet"])
+    assert one.exit_code == 2 and "two targets" in one.output
+
+
 def test_gambling_json_printed_and_saved(tmp_path):
     saved = tmp_path / "g.json"
     result = runner.invoke(app, ["reproduce", "gambling", "--episodes", "60", "--seeds", "2",

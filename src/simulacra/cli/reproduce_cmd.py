@@ -160,3 +160,34 @@ def gambling(
     except ValueError as err:
         raise fail(str(err)) from None
     _finish(result, g.table, as_json, save)
+
+
+@reproduce_app.command("pendulum")
+def pendulum(
+    episodes: int = typer.Option(100, "--episodes", min=1,
+                                 help="Generated Pendulum-v1 episodes per seed."),
+    seeds: int = typer.Option(3, "--seeds", min=1),
+    first_seed: int = typer.Option(0, "--first-seed", min=0),
+    targets: list[float] = typer.Option(
+        None, "--target", help="A return to ask for; repeat [default: -1200 -900 -600 -300 -150]."),
+    steps: int | None = typer.Option(None, "--steps", min=1),
+    eval_episodes: int = typer.Option(8, "--eval-episodes", min=1,
+                                      help="Episodes per target and seed."),
+    threads: int = typer.Option(1, "--threads", min=0),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    save: Path | None = typer.Option(None, "--save", help="Also write the JSON to this file."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
+) -> None:
+    """Continuous actions: a DT on generated Pendulum-v1 data, return achieved vs asked."""
+    from simulacra.reproduce import pendulum as p
+
+    cfg = p.PendulumConfig(
+        episodes=episodes, seeds=seeds, first_seed=first_seed,
+        targets=tuple(targets) if targets else p.TARGETS, eval_episodes=eval_episodes,
+        dt=_budget(p.DEFAULT_BUDGET, steps, None, None, None, None, None), threads=threads,
+    )
+    try:
+        result = p.run(cfg, progress=not quiet)
+    except ValueError as err:
+        raise fail(str(err)) from None
+    _finish(result, p.table, as_json, save)
