@@ -28,12 +28,16 @@ def train_dt(ds: Dataset, budget: TrainConfig, seed: int, progress: bool = False
              greedy: bool = True) -> tuple[DTPolicy, float]:
     """A DT trained on `ds` with `budget` (its seed and progress set here) as a policy, and its
     final training loss."""
-    cfg = replace(budget, seed=seed, progress=progress,
-                  warmup_steps=min(budget.warmup_steps, budget.steps))
-    model, losses = train_dataset(ds, cfg)
+    model, losses = train_dataset(ds, seeded(budget, seed, progress))
     r = ds.returns()
     policy = DTPolicy(model, greedy=greedy, return_range=(float(r.min()), float(r.max())))
     return policy, losses[-1] if losses else math.nan
+
+
+def seeded(budget: TrainConfig, seed: int, progress: bool = False) -> TrainConfig:
+    """`budget` with its seed and progress set, and warmup no longer than the run."""
+    return replace(budget, seed=seed, progress=progress,
+                   warmup_steps=min(budget.warmup_steps, budget.steps))
 
 
 def limit_threads(threads: int) -> None:

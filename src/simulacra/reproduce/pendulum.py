@@ -20,7 +20,7 @@ from simulacra.learners.dt_policy import DTPolicy
 from simulacra.learners.dt_train import TrainConfig, Trajectories, train
 from simulacra.metrics.calibration import calibration
 from simulacra.policy import View
-from simulacra.reproduce.common import limit_threads, mean_and_ci
+from simulacra.reproduce.common import limit_threads, mean_and_ci, seeded
 
 ENV = "Pendulum-v1"
 STEPS = 200  # Pendulum-v1's time limit
@@ -136,7 +136,7 @@ def run(config: PendulumConfig, progress: bool = False) -> PendulumResult:
     for seed in range(config.first_seed, config.first_seed + config.seeds):
         data = pendulum_data(config.episodes, seed)
         r = data.returns()
-        model, _ = train(data, replace(config.dt, seed=seed, progress=progress))
+        model, _ = train(data, seeded(config.dt, seed, progress))
         asked = np.repeat(targets, config.eval_episodes)
         got = achieved(DTPolicy(model), asked, seed=100 + seed)
         # The whole target list counts as "inside": the question is the trend, not the range.
