@@ -3,23 +3,18 @@ several noise levels, plus uniform-random play) gets more return when asked for 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
-from simulacra.learners.dt_policy import DTPolicy
-from simulacra.learners.dt_train import train
-from simulacra.reproduce.pendulum import DEFAULT_BUDGET, achieved, pendulum_data
+from simulacra.reproduce.pendulum import PendulumConfig, run
 
 
 @pytest.mark.expensive
 def test_pendulum_return_rises_with_target():
-    data = pendulum_data(100, seed=0)
-    returns = data.returns()
-    assert returns.max() - returns.min() > 500  # the data spans a wide range of skill
-    model, _ = train(data, replace(DEFAULT_BUDGET, seed=0, progress=False))
-    levels = np.array([-1200.0, -600.0, -150.0])
-    got = achieved(DTPolicy(model), np.repeat(levels, 8), seed=100).reshape(3, 8).mean(1)
+    res = run(PendulumConfig(episodes=100, seeds=1, targets=(-1200.0, -600.0, -150.0),
+                             eval_episodes=8))
+    lo, hi = res.data_range[0]
+    assert hi - lo > 500  # the data spans a wide range of skill
+    got = np.array(res.achieved[0])  # ascending targets
     assert got[2] > got[0] + 200, got
     assert np.all(np.diff(got) > 0), got

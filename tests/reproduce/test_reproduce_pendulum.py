@@ -43,6 +43,17 @@ def test_tiny_run_reports_a_return_per_target_and_seed():
     assert "E[G | g]" in table(res) and "5 episodes of data" in table(res)
 
 
+def test_targets_given_out_of_order_are_reported_in_the_order_of_their_returns():
+    # calibration() returns E[G | g] by ascending g; the targets reported must line up with it.
+    cfg = PendulumConfig(episodes=5, seeds=1, targets=(-200.0, -1000.0, -200.0),
+                         eval_episodes=1, dt=TINY)
+    res = run(cfg)
+    assert res.to_json()["targets"] == [-1000.0, -200.0] and len(res.achieved[0]) == 2
+    assert table(res).splitlines()[1].split()[2:] == ["-1000", "-200"]
+
+
 def test_one_target_is_refused():
     with pytest.raises(ValueError, match="two targets"):
         run(PendulumConfig(targets=(-200.0,), dt=TINY))
+    with pytest.raises(ValueError, match="two targets"):
+        run(PendulumConfig(targets=(-200.0, -200.0), dt=TINY))

@@ -96,7 +96,7 @@ class PendulumConfig:
     """Seeds first_seed..first_seed+seeds-1 (data, training, evaluation)."""
     first_seed: int = 0
     targets: tuple[float, ...] = TARGETS
-    """Returns asked for, declared before any result."""
+    """Returns asked for, declared before any result (reported ascending, repeats merged)."""
     eval_episodes: int = 8
     """Episodes per target and seed."""
     dt: TrainConfig = field(default_factory=lambda: replace(DEFAULT_BUDGET))
@@ -112,10 +112,15 @@ class PendulumResult:
     slope: list[float] = field(default_factory=list)  # per seed
     data_range: list[tuple[float, float]] = field(default_factory=list)  # per seed
 
+    @property
+    def targets(self) -> list[float]:
+        """The distinct targets, ascending: the order of every `achieved` list."""
+        return np.unique(np.asarray(self.config.targets, dtype=np.float64)).tolist()
+
     def to_json(self) -> dict:
         mean = np.mean(self.achieved, axis=0)
         return {
-            "targets": list(self.config.targets),
+            "targets": self.targets,
             "achieved": mean.tolist(),
             "per_seed": self.achieved,
             "spearman": mean_and_ci(self.spearman)[0], "spearman_per_seed": self.spearman,
@@ -128,16 +133,16 @@ class PendulumResult:
 def run(config: PendulumConfig, progress: bool = False) -> PendulumResult:
     if config.seeds < 1 or config.eval_episodes < 1 or config.episodes < 1:
         raise ValueError("need at least one seed, one episode of data and one evaluation episode")
-    if len(config.targets) < 2:
+    res = PendulumResult(config)
+    targets = np.array(res.targets)
+    if len(targets) < 2:
         raise ValueError("need at least two targets to see whether return follows the target")
     limit_threads(config.threads)
-    res = PendulumResult(config)
-    targets = np.array(config.targets, dtype=np.float64)
     for seed in range(config.first_seed, config.first_seed + config.seeds):
         data = pendulum_data(config.episodes, seed)
         r = data.returns()
         model, _ = train(data, seeded(config.dt, seed, progress))
-        asked = np.repeat(targets, config.eval_episodes)
+        asked = np.repeat(targets, config.eval_episodes)  # calibration reports them ascending
         got = achieved(DTPolicy(model), asked, seed=100 + seed)
         # The whole target list counts as "inside": the question is the trend, not the range.
         cal = calibration(asked, got, float(targets.min()), float(targets.max()))
@@ -163,7 +168,7 @@ def table(result: PendulumResult) -> str:
     return "\n".join([
         f"Pendulum-v1, continuous actions: return achieved vs asked (mean over {c.seeds} "
         f"seed(s), {c.eval_episodes} episodes per target; data returns [{lo:.0f}, {hi:.0f}])",
-        "target g   " + "  ".join(f"{g:>7.0f}" for g in c.targets),
+        "target g   " + "  ".join(f"{g:>7.0f}" for g in result.targets),
         "E[G | g]   " + "  ".join(f"{x:>7.0f}" for x in mean),
         f"Spearman rho {rho:.2f} ± {rho_ci:.2f}, slope {slope:.2f} ± {slope_ci:.2f}",
         f"DT: context {b.context}, hidden {b.hidden}, {b.n_layer} layer(s), {b.steps} steps, "
