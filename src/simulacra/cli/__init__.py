@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "run_cmd",
     "plan_cmd",
     "report_cmd",
+    "sql_cmd",
 )
 
 for _name in COMMAND_MODULES:
