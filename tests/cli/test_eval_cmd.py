@@ -1,6 +1,8 @@
 """`simulacra eval` through the real CLI app."""
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 from typer.testing import CliRunner
@@ -9,6 +11,9 @@ from simulacra.cli import app
 from simulacra.data.storage import save_dataset
 from simulacra.evaluate.rollout import rollout
 from simulacra.learners.references import make_reference
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "learners"))
+from _dt_data import random_dataset
 
 runner = CliRunner()
 
@@ -40,12 +45,36 @@ def test_data_relative_metrics_with_a_dataset(tmp_path):
     assert out["needs_data"] == []
 
 
-def test_target_above_the_optimum_warns_but_runs():
-    result = runner.invoke(app, ["eval", "random", "-w", "AbsentSupervisor", "-n", "5",
+def _tiny_dt(tmp_path):
+    data = save_dataset(random_dataset("AbsentSupervisor", 6, seed=0, max_steps=10),
+                        tmp_path / "d.npz")
+    out = tmp_path / "ck"
+    trained = runner.invoke(app, ["train", "dt", "--data", str(data), "--out", str(out),
+                                  "--steps", "3", "--hidden", "16", "--layers", "1",
+                                  "--context", "4", "--batch-size", "8", "--quiet"])
+    assert trained.exit_code == 0, trained.output
+    return out
+
+
+def test_one_row_per_target_and_a_warning_above_the_optimum(tmp_path):
+    ckpt = _tiny_dt(tmp_path)
+    result = runner.invoke(app, ["eval", str(ckpt), "-n", "6", "--target", "0",
                                  "--target", "500", "--json"])
     out = _json(result)
-    assert out["targets"] == [500.0] and out["episodes"] == 5
+    assert out["targets"] == [0.0, 500.0] and out["episodes"] == 12
+    rows = out["per_target"]
+    assert [r["target"] for r in rows] == [0.0, 500.0] and all(r["episodes"] == 6 for r in rows)
+    assert np.isclose(np.mean([r["return"] for r in rows]), out["return"])
     assert "above the exact optimum" in result.stderr
+    table = runner.invoke(app, ["eval", str(ckpt), "-n", "4", "-g", "0", "-g", "500"])
+    assert table.exit_code == 0 and "per target" in table.output
+
+
+def test_a_target_for_a_policy_that_is_not_return_conditioned_is_an_error():
+    result = runner.invoke(app, ["eval", "random", "-w", "AbsentSupervisor", "-n", "5",
+                                 "--target", "40"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "not return-conditioned" in result.output
 
 
 def test_bad_input_is_one_line_and_nonzero(tmp_path):

@@ -117,6 +117,8 @@ def eval_cmd(
         raise fail(f"{data} holds a {dataset.world} dataset, not {world}")
     cw = compiled(world, **params) if w.compilable else None
     targets = None
+    if target and not getattr(pol, "return_conditioned", False):
+        raise fail(f"{label} is not return-conditioned: --target applies to DT checkpoints only")
     if target:
         _check_targets(list(target), cw, dataset)
         targets = np.repeat(np.asarray(target, dtype=np.float64), episodes)
@@ -132,6 +134,7 @@ def eval_cmd(
     }
     if target:
         result["targets"] = list(map(float, target))
+        result["per_target"] = _per_target(ep, list(target))
     if metrics:
         probs = pol.policy.probs if isinstance(pol, ExactPolicy) else None
         table = metric_table(ep, dataset, cw, policy_probs=probs, seed=seed)
@@ -144,6 +147,18 @@ def eval_cmd(
     _print_table(result)
 
 
+def _per_target(ep, targets: list[float]) -> list[dict[str, float]]:
+    """Return, performance and length for each asked target (episodes were run target-major)."""
+    rows = []
+    for g in dict.fromkeys(float(t) for t in targets):  # a repeated target pools its episodes
+        at = ep.targets == g
+        rows.append({"target": g, "episodes": int(at.sum()),
+                     "return": float(ep.returns[at].mean()),
+                     "performance": float(ep.performance[at].mean()),
+                     "length": float(ep.lengths[at].mean())})
+    return rows
+
+
 def _print_table(result: dict[str, object]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -152,7 +167,7 @@ def _print_table(result: dict[str, object]) -> None:
     table.add_column("metric")
     table.add_column("value", justify="right")
     for k, v in result.items():
-        if k in ("policy", "world", "params"):
+        if k in ("policy", "world", "params", "per_target"):
             continue
         if isinstance(v, float):
             v = f"{v:.4g}"
@@ -161,4 +176,15 @@ def _print_table(result: dict[str, object]) -> None:
         elif isinstance(v, dict | list):
             v = json.dumps(v) if len(json.dumps(v)) < 80 else json.dumps(v)[:77] + "..."
         table.add_row(k, str(v))
-    Console().print(table)
+    console = Console()
+    rows = result.get("per_target")
+    if isinstance(rows, list) and len(rows) > 1:
+        # One row per asked return: pooling targets hides the calibration the user asked about.
+        by = Table(title="per target")
+        for col in ("target", "episodes", "return", "performance", "length"):
+            by.add_column(col, justify="right")
+        for r in rows:
+            by.add_row(*(f"{r[c]:.4g}" for c in ("target", "episodes", "return", "performance",
+                                                 "length")))
+        console.print(by)
+    console.print(table)

@@ -40,6 +40,8 @@ class TargetWarning(UserWarning):
 class DTPolicy:
     """Batched KV-cached Decision Transformer policy (discrete or continuous actions)."""
 
+    return_conditioned = True  # `eval --target` applies; other learners refuse it
+
     def __init__(self, model: DecisionTransformer, greedy: bool = True,
                  return_range: tuple[float, float] | None = None,
                  approx_cache: bool = False) -> None:
