@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+import scipy.stats
 from rliable import metrics as rly
 
 from simulacra.metrics.stats import (
     _resamples,
     bootstrap_ci,
     bootstrap_diff_ci,
+    diff_ci,
     iqm,
     iqm_batch,
     mean,
@@ -73,3 +75,43 @@ def test_difference_ci_brackets_the_difference_and_excludes_zero_when_far_apart(
     point, lo, hi = bootstrap_diff_ci(X + 5.0, Y, mean, reps=300, seed=2)
     assert point == pytest.approx(mean(X + 5.0) - mean(Y))
     assert 0 < lo <= point <= hi
+
+
+# --- diff_ci: the t interval verdicts use --------------------------------------------------------
+
+
+def test_diff_ci_matches_scipy_welch_and_paired_t():
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(1.0, 1.0, 5), rng.normal(0.0, 3.0, 7)
+    d, lo, hi = diff_ci(x, y, confidence=0.9)
+    ref = scipy.stats.ttest_ind(x, y, equal_var=False).confidence_interval(0.9)
+    assert d == pytest.approx(x.mean() - y.mean())
+    assert (lo, hi) == pytest.approx((ref.low, ref.high))
+    y5 = y[:5]
+    d, lo, hi = diff_ci(x, y5, paired=True)
+    ref = scipy.stats.ttest_rel(x, y5).confidence_interval(0.95)
+    assert (lo, hi) == pytest.approx((ref.low, ref.high))
+
+
+def test_diff_ci_uses_t_not_z_at_five_seeds():
+    # Paired, 5 differences with sample sd 1: half-width t_{4, 0.975} / sqrt(5) = 2.776 / 2.236.
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    x = x / x.std(ddof=1)
+    _, lo, hi = diff_ci(x, np.zeros(5), paired=True)
+    assert hi == pytest.approx(2.7764 / np.sqrt(5), abs=1e-4) and lo == pytest.approx(-hi)
+
+
+def test_diff_ci_edge_cases():
+    assert diff_ci(np.ones(4), np.zeros(3)) == (1.0, 1.0, 1.0)  # no spread: zero width
+    assert diff_ci(np.ones(4), np.zeros(4), paired=True) == (1.0, 1.0, 1.0)
+    d, lo, hi = diff_ci(np.array([2.0]), np.array([0.0, 1.0]))
+    assert d == 1.5 and np.isnan(lo) and np.isnan(hi)
+    # One side without spread: the interval is the other side's one-sample t interval.
+    y = np.array([0.0, 1.0, 3.0])
+    _, lo, hi = diff_ci(np.full(4, 5.0), y)
+    ref = scipy.stats.ttest_1samp(5.0 - y, 0).confidence_interval(0.95)
+    assert (lo, hi) == pytest.approx((ref.low, ref.high))
+    with pytest.raises(ValueError, match="NaN"):
+        diff_ci(np.array([1.0, np.nan]), np.zeros(2))
+    with pytest.raises(ValueError, match="paired"):
+        diff_ci(np.ones(3), np.ones(4), paired=True)
