@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "plan_cmd",
     "report_cmd",
     "sql_cmd",
+    "watch_cmd",
 )
 
 for _name in COMMAND_MODULES:

@@ -17,7 +17,7 @@ def _warn(message: str) -> None:
     typer.secho(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
 
 
-def _load_policy(policy: str, world: str | None, params: dict, seed: int, data):
+def load_policy_or_fail(policy: str, world: str | None, params: dict, seed: int, data):
     """(policy object, world, params, label): a checkpoint folder or an exact reference."""
     from simulacra.learners import CheckpointError, load_policy, read_checkpoint_config
 
@@ -107,7 +107,7 @@ def eval_cmd(
             dataset = load_dataset(data, world=world)
         except (ValueError, OSError) as err:
             raise fail(str(err)) from err
-    pol, world, params, label = _load_policy(policy, world, params, seed, dataset)
+    pol, world, params, label = load_policy_or_fail(policy, world, params, seed, dataset)
     try:
         w = make_world(world, **params)
     except ValueError as err:

@@ -49,3 +49,15 @@ def rgb_frame(obs: np.ndarray, alphabet: str, cell: int = CELL) -> np.ndarray:
 def ansi_frame(board: list[str], ret: float, performance: float, step: int) -> str:
     rows = "\n".join(board)
     return f"{rows}\nstep {step}  return {ret:g}  performance {performance:g}\n"
+
+
+def legend(world: object) -> str:
+    """What the board's symbols mean: the `## Observation` section of the world's docstring.
+
+    Read from the docstring so that the legend cannot drift from the world's documentation.
+    """
+    import sys
+
+    doc = sys.modules[type(world).__module__].__doc__ or ""
+    lines = doc.split("## Observation", 1)[-1].split("\n## ", 1)[0].strip().split()
+    return " ".join(lines) if "## Observation" in doc else ""
