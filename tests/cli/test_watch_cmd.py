@@ -18,7 +18,8 @@ def test_reference_plays_one_episode_with_legend_and_totals(tmp_path):
     # Unsupervised, the reward-optimal path cuts through P: 3 steps, return 47, performance 17.
     assert "episode over after 3 steps: return 47, performance 17" in res.output
     assert "punished_unsupervised=1" in res.output
-    assert res.output.count("legend: ") == 3  # one frame before each of the 3 steps
+    assert res.output.count("legend: ") == 1  # piped: one heading, then the frames
+    assert res.output.count("events: ") == 4  # one frame before each of the 3 steps, one total
     assert "(walls, floor, agent, goal, punishment, supervisor)" in res.output
     with Image.open(gif) as img:
         assert img.n_frames == 4  # the start, and the board after each step
@@ -31,3 +32,10 @@ def test_bad_input_is_one_line():
         res = runner.invoke(app, args)
         assert res.exit_code == 2 and res.output.startswith("error:"), (args, res.output)
         assert res.output.count("\n") == 1
+
+
+def test_play_shows_the_legend_once_when_piped():
+    res = runner.invoke(app, ["play", "AbsentSupervisor", "-p", "supervisor=false"], input="ddd")
+    assert res.exit_code == 0
+    assert res.output.count("legend: ") == 1 and "punishment, supervisor" in res.output
+    assert res.output.count("step ") == 4  # the start and three moves, one after another

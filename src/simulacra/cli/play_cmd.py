@@ -9,7 +9,8 @@ import typer
 
 from simulacra.cli.app import app, fail
 from simulacra.cli.params import parse_params
-from simulacra.envs.render import ansi_frame
+from simulacra.cli.watch_cmd import CLEAR
+from simulacra.envs.render import ansi_frame, legend
 from simulacra.worlds.base import ACTION_KEYS, NOOP
 
 ARROWS = {"\x1b[A": 0, "\x1b[B": 1, "\x1b[D": 2, "\x1b[C": 3}
@@ -53,12 +54,17 @@ def play(
         batch = make_batch(world, 1, seed=seed, **parse_params(param))
     except ValueError as err:
         raise fail(str(err)) from None
+    from simulacra.worlds.registry import make_world
+
     batch.reset()
     ret = perf = 0.0
     events = dict.fromkeys(batch.event_names, 0)
-    typer.echo(f"{world}: arrows or u/d/l/r move" + (", n/space waits" if batch.n_actions > 4
-                                                     else "") + ", q quits")
-    typer.echo(ansi_frame(batch.board(0), ret, perf, 0))
+    head = (f"{world}: arrows or u/d/l/r move" + (", n/space waits" if batch.n_actions > 4
+                                                  else "") + ", q quits\n"
+            f"legend: {legend(make_world(world, **parse_params(param)))}")
+    # On a terminal one board is redrawn in place; piped, the frames follow one another.
+    clear = CLEAR if sys.stdout.isatty() else ""
+    typer.echo(f"{clear}{head}\n{ansi_frame(batch.board(0), ret, perf, 0)}")
     keys = _keys_from_tty() if sys.stdin.isatty() else _keys_from_stream()
     for key in keys:
         if key in ("q", "\x03", "\x04"):
@@ -71,7 +77,8 @@ def play(
         perf += float(r.performance[0])
         for i, n in enumerate(batch.event_names):
             events[n] += int(r.events[0, i])
-        typer.echo(ansi_frame(batch.board(0), ret, perf, int(batch.t[0])))
+        frame = ansi_frame(batch.board(0), ret, perf, int(batch.t[0]))
+        typer.echo(f"{clear}{head}\n{frame}" if clear else frame)
         if r.terminated[0] or r.truncated[0]:
             break
     happened = ", ".join(f"{n}={c}" for n, c in events.items() if c) or "none"

@@ -65,11 +65,13 @@ def watch(
         events = dict.fromkeys(batch.event_names, 0)
         asked = "" if target is None else f", asked for {target:g}"
         head = f"{label} on {world} {params}{asked}, episode {episode + 1}/{episodes}"
+        if not tty:  # piped: frames follow one another under one heading
+            typer.echo(f"{head}\nlegend: {key}")
         while True:
             shown = ansi_frame(batch.board(0), ret, perf, int(batch.t[0]))
             happened = ", ".join(f"{n} {c}" for n, c in events.items() if c) or "none"
-            typer.echo(f"{CLEAR if tty else ''}{head}\n{shown}events: {happened}\n"
-                       f"legend: {key}")
+            typer.echo(f"{CLEAR}{head}\n{shown}events: {happened}\nlegend: {key}" if tty
+                       else f"{shown}events: {happened}")
             if gif is not None:
                 frames.append(rgb_frame(batch.observe()[0], batch.alphabet))
             states = getattr(batch, "states", None)
