@@ -61,15 +61,115 @@ def test_sampler_windows_stay_inside_one_episode(absent):
 
 
 def test_length_weighted_sampling():
-    """A start step is uniform over all steps: an episode 9x longer starts 9x more windows."""
+    """With `start` windows a start step is uniform over all steps: an episode 9x longer starts
+    9x more windows."""
     data = Trajectories(states=np.zeros((10, 2), np.float32), actions=np.zeros((10, 1), np.float32),
                         rewards=np.zeros(10, np.float32),
                         timesteps=np.array([0, 0, 1, 2, 3, 4, 5, 6, 7, 8]),
                         starts=np.array([0, 1, 10]))
-    b = Sampler(data, 3, np.random.default_rng(0)).sample(20_000, torch.device("cpu"))
+    b = Sampler(data, 3, np.random.default_rng(0), "start").sample(20_000, torch.device("cpu"))
     short = float((b["valid"].sum(1) == 1).float().mean())  # windows on the 1-step episode...
     # ...plus windows starting at the long episode's last step also have length 1 (1/10 each)
     assert short == pytest.approx(0.2, abs=0.015)
+
+
+def _last_steps(b: dict[str, torch.Tensor]) -> np.ndarray:
+    """Each window's last real timestep."""
+    pos = b["valid"].sum(1).numpy() - 1
+    return b["timesteps"].numpy()[np.arange(len(pos)), pos]
+
+
+def test_end_windows_make_every_step_a_last_position_equally_often():
+    """Default (`end`) windows: each step of a 30-step episode is a window's last position 1/30
+    of the time, the first steps included; under `start` with K = 10, step 0 is never last."""
+    T, K = 30, 10
+    data = Trajectories(states=np.zeros((T, 2), np.float32), actions=np.zeros((T, 1), np.float32),
+                        rewards=np.zeros(T, np.float32), timesteps=np.arange(T),
+                        starts=np.array([0, T]))
+    n = 60_000
+    counts = np.bincount(_last_steps(Sampler(data, K, np.random.default_rng(0)).sample(
+        n, torch.device("cpu"))), minlength=T)
+    np.testing.assert_allclose(counts / n, 1 / T, atol=4 * np.sqrt((1 / T) / n))
+    old = np.bincount(_last_steps(Sampler(data, K, np.random.default_rng(0), "start").sample(
+        n, torch.device("cpu"))), minlength=T)
+    assert old[:K - 1].sum() == 0  # the old sampling never ends a window on steps 0..K-2
+
+
+def test_end_windows_hold_the_steps_before_their_last(absent):
+    data = Trajectories.from_dataset(absent)
+    b = Sampler(data, 6, np.random.default_rng(1)).sample(300, torch.device("cpu"))
+    valid, t = b["valid"].numpy(), b["timesteps"].numpy()
+    for row_valid, row_t in zip(valid, t, strict=True):
+        n = row_valid.sum()
+        assert row_valid[:n].all() and not row_valid[n:].any()
+        np.testing.assert_array_equal(np.diff(row_t[:n]), 1)
+        assert n == 6 or row_t[0] == 0  # a short window starts at its episode's first step
+
+
+def test_padded_positions_carry_no_loss_and_are_not_attended(absent):
+    """Whatever the padded slots hold, the loss and the real positions' predictions are the
+    same: pads are out of the loss, and causal attention never lets a real token see them."""
+    from simulacra.learners.dt import DecisionTransformer
+    from simulacra.learners.dt_train import loss_fn, model_config
+
+    data = Trajectories.from_dataset(absent)
+    cfg = TrainConfig(**{**TINY, "context": 8, "dropout": 0.0})
+    model = DecisionTransformer(model_config(data, cfg)).eval()
+    b = Sampler(data, 8, np.random.default_rng(2)).sample(64, torch.device("cpu"))
+    pad = ~b["valid"]
+    assert pad.any()
+    junk = dict(b)
+    junk["states"] = torch.where(pad[..., None, None], (b["states"] + 1) % 3, b["states"])
+    junk["actions"] = torch.where(pad, (b["actions"] + 1) % model.cfg.act_dim, b["actions"])
+    junk["rtg"] = torch.where(pad, b["rtg"] + 7.0, b["rtg"])
+    junk["timesteps"] = torch.where(pad, b["timesteps"] + 3, b["timesteps"])
+    with torch.no_grad():
+        assert float(loss_fn(model, junk)) == pytest.approx(float(loss_fn(model, b)), rel=1e-5)
+        p1 = model(b["rtg"], b["states"], b["actions"], b["timesteps"])
+        p2 = model(junk["rtg"], junk["states"], junk["actions"], junk["timesteps"])
+    torch.testing.assert_close(p1[b["valid"]], p2[b["valid"]])
+    assert not torch.allclose(p1[pad], p2[pad])  # the junk did reach the padded slots
+
+
+def test_step_nll_reads_each_step_at_its_windows_last_position(absent):
+    """step_nll equals the cross-entropy at the last position of a window ending at that step,
+    computed by hand from one full forward pass over the episode (K covers it)."""
+    from simulacra.learners.dt_train import step_nll
+
+    data = Trajectories.from_dataset(absent)
+    model, _ = train(data, TrainConfig(steps=3, seed=0, **{**TINY, "context": 16}))
+    a, b = int(data.starts[1]), int(data.starts[2])
+    got = step_nll(model, data, np.arange(a, b))
+    rtg = torch.tensor(data.returns_to_go()[a:b], dtype=torch.float32)[None]
+    with torch.no_grad():
+        logits = model(rtg, torch.from_numpy(data.states[a:b])[None],
+                       torch.from_numpy(data.actions[a:b])[None],
+                       torch.from_numpy(data.timesteps[a:b])[None])[0]
+    want = torch.nn.functional.cross_entropy(logits, torch.from_numpy(data.actions[a:b]),
+                                             reduction="none").numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_monitor_is_called_and_does_not_change_training(absent):
+    data = Trajectories.from_dataset(absent)
+    seen: list[int] = []
+
+    def monitor(step: int, model) -> None:
+        assert not model.training
+        seen.append(step)
+
+    m1, l1 = train(data, TrainConfig(steps=7, seed=4, **TINY), monitor, every=3)
+    m2, l2 = train(data, TrainConfig(steps=7, seed=4, **TINY))
+    assert seen == [3, 6, 7]
+    assert l1 == l2
+    for v1, v2 in zip(m1.state_dict().values(), m2.state_dict().values(), strict=True):
+        torch.testing.assert_close(v1, v2, rtol=0, atol=0)
+
+
+def test_unknown_window_is_refused(absent):
+    with pytest.raises(ValueError, match="window"):
+        train(Trajectories.from_dataset(absent),
+              TrainConfig(steps=1, window="middle", **TINY))
 
 
 def test_same_seed_same_weights(absent):

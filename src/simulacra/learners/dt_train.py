@@ -14,6 +14,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from simulacra.learners.dt import DecisionTransformer, DTConfig
 from simulacra.versions import versions
 
 WEIGHTS = "model.safetensors"
+#: Called during training as monitor(steps_done, model); see `train`.
+Monitor = Callable[[int, DecisionTransformer], None]
 
 
 @dataclass
@@ -103,6 +106,9 @@ class TrainConfig:
     """Timestep embedding size; 0 means the data's longest episode (later steps are clamped)."""
     action_scale: float = 1.0
     """Continuous actions: predictions are tanh(.) * action_scale."""
+    window: str = "end"
+    """Where training windows sit (see `Sampler`): "end" (every step a window's last position
+    equally often) or "start" (the original DT's uniform window starts)."""
     seed: int = 0
     """Seeds weights, dropout and batch sampling: the same seed gives the same weights on CPU."""
     device: str = "auto"
@@ -144,23 +150,52 @@ def model_config(data: Trajectories, cfg: TrainConfig) -> DTConfig:
     )
 
 
-class Sampler:
-    """Windows of K steps. Episodes are drawn with probability proportional to their length and
-    the window's start uniformly within the episode (the original DT's sampling): together, a
-    start step drawn uniformly from all steps. Windows that run past the episode's end are padded
-    on the right (`valid` False); see the token layout in `simulacra.learners.dt`."""
+#: How training windows are placed (`TrainConfig.window`).
+WINDOWS = ("end", "start")
 
-    def __init__(self, data: Trajectories, context: int, rng: np.random.Generator) -> None:
-        self.data, self.K, self.rng = data, context, rng
+
+class Sampler:
+    """Windows of at most K consecutive steps of one episode.
+
+    `end` (the default): a window's last step is drawn uniformly from all steps, and the window
+    holds that step and the up to K - 1 before it in its episode. Every step is then the last
+    position of a window equally often, the position whose prediction sees the most context, as
+    at evaluation. `start` (the original DT's sampling): the first step is drawn uniformly, and the
+    window runs on for K steps or to its episode's end. Under `start`, step t of an episode is
+    in only min(t + 1, K) windows, and the last position of none before t = K - 1: on
+    Key-to-Door the first moves towards the key, the only ones that matter, are the least trained.
+
+    A window shorter than K holds its steps at positions 0.. and padding after them (`valid`
+    False; padded slots repeat the first step). The model has no positional embedding and
+    attention is causal, so this is exactly a left-padded window with the pads masked out of
+    attention (see `simulacra.learners.dt`); `loss_fn` leaves the pads out of the loss."""
+
+    def __init__(self, data: Trajectories, context: int, rng: np.random.Generator,
+                 window: str = "end") -> None:
+        if window not in WINDOWS:
+            raise ValueError(f"window must be one of {WINDOWS}, got {window!r}")
+        self.data, self.K, self.rng, self.window = data, context, rng, window
         self.rtg = data.returns_to_go().astype(np.float32)  # [T]
-        self.end = data.episode_end()  # [T]
+        self.end = data.episode_end()  # [T] one past each step's episode
+        self.begin = np.repeat(data.starts[:-1], np.diff(data.starts))  # [T] its first step
 
     def sample(self, batch_size: int, device: torch.device) -> dict[str, torch.Tensor]:
+        pick = self.rng.integers(0, len(self.data.timesteps), batch_size)  # [B]
+        if self.window == "end":
+            return self.ending_at(pick, device)
+        return self.windows(pick, np.minimum(pick + self.K, self.end[pick]) - 1, device)
+
+    def ending_at(self, last: np.ndarray, device: torch.device) -> dict[str, torch.Tensor]:
+        """The windows whose last steps are the global step indices `last` [B]."""
+        return self.windows(np.maximum(last - self.K + 1, self.begin[last]), last, device)
+
+    def windows(self, first: np.ndarray, last: np.ndarray,
+                device: torch.device) -> dict[str, torch.Tensor]:
+        """Steps first..last (global indices [B], in one episode, at most K) as a batch."""
         d = self.data
-        start = self.rng.integers(0, len(d.timesteps), batch_size)  # [B]
-        idx = start[:, None] + np.arange(self.K)  # [B, K]
-        valid = idx < self.end[start][:, None]  # [B, K]
-        idx = np.where(valid, idx, start[:, None])  # padded slots repeat the first step
+        idx = first[:, None] + np.arange(self.K)  # [B, K]
+        valid = idx <= last[:, None]  # [B, K]
+        idx = np.where(valid, idx, first[:, None])  # padded slots repeat the first step
         out = {
             "states": d.states[idx],  # [B, K, H, W] or [B, K, d]
             "actions": d.actions[idx],  # [B, K] or [B, K, act_dim]
@@ -169,6 +204,30 @@ class Sampler:
             "valid": valid,  # [B, K]
         }
         return {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in out.items()}
+
+
+@torch.no_grad()
+def step_nll(model: DecisionTransformer, data: Trajectories, steps: np.ndarray,
+             batch_size: int = 1024) -> np.ndarray:
+    """Negative log-likelihood (nats) of the discrete actions taken at the global step indices
+    `steps`, each predicted at the last position of the window of up to K steps ending there
+    (as the policy sees it when acting), with the data's returns-to-go; float64 [len(steps)]."""
+    if not data.discrete:
+        raise ValueError("step_nll needs discrete actions")
+    was_training = model.training
+    model.eval()
+    device = model.head.weight.device
+    sampler = Sampler(data, model.cfg.context, np.random.default_rng(0))
+    out = []
+    for i in range(0, len(steps), batch_size):
+        b = sampler.ending_at(np.asarray(steps[i:i + batch_size], dtype=np.int64), device)
+        logits = model(b["rtg"], b["states"], b["actions"], b["timesteps"])  # [B, K, A]
+        pos = b["valid"].sum(1) - 1  # [B] the last real position
+        rows = torch.arange(len(pos), device=device)
+        logp = torch.log_softmax(logits[rows, pos].float(), -1)  # [B, A]
+        out.append(-logp[rows, b["actions"][rows, pos]].double().cpu().numpy())
+    model.train(was_training)
+    return np.concatenate(out) if out else np.zeros(0)
 
 
 def loss_fn(model: DecisionTransformer, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -201,8 +260,13 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.devic
     return opt, sched
 
 
-def train(data: Trajectories, cfg: TrainConfig) -> tuple[DecisionTransformer, list[float]]:
-    """Train a fresh model on `data`; returns it (in eval mode) and the loss of every step."""
+def train(data: Trajectories, cfg: TrainConfig, monitor: Monitor | None = None,
+          every: int = 0) -> tuple[DecisionTransformer, list[float]]:
+    """Train a fresh model on `data`; returns it (in eval mode) and the loss of every step.
+
+    With `monitor` and `every` > 0, `monitor(steps_done, model)` is called (model in eval mode,
+    no gradients) after every `every` steps and after the last; it must not draw random numbers
+    from torch's global generator, so the trained weights do not depend on it."""
     if len(data.starts) < 2 or len(data.timesteps) == 0:
         raise ValueError("cannot train on an empty dataset")
     device = resolve_device(cfg.device)
@@ -210,7 +274,7 @@ def train(data: Trajectories, cfg: TrainConfig) -> tuple[DecisionTransformer, li
     rng = np.random.default_rng(cfg.seed)
     model = DecisionTransformer(model_config(data, cfg)).to(device)
     opt, sched = make_optimizer(model, cfg, device)
-    sampler = Sampler(data, cfg.context, rng)
+    sampler = Sampler(data, cfg.context, rng, cfg.window)
     tokens_per_step = cfg.batch_size * 3 * cfg.context
     losses: list[float] = []
     bar = None
@@ -229,6 +293,12 @@ def train(data: Trajectories, cfg: TrainConfig) -> tuple[DecisionTransformer, li
         opt.step()
         sched.step()
         losses.append(float(loss.detach()))
+        if monitor is not None and every > 0 and ((step + 1) % every == 0
+                                                  or step == cfg.steps - 1):
+            model.eval()
+            with torch.no_grad():
+                monitor(step + 1, model)
+            model.train()
         if bar is not None:
             bar.update(1)
             if step % 20 == 0 or step == cfg.steps - 1:
@@ -302,10 +372,12 @@ def load_checkpoint(folder: str | Path, device: str = "auto") -> tuple[DecisionT
 
 
 def train_dataset(ds: Dataset, cfg: TrainConfig, out: str | Path | None = None,
-                  extra: dict | None = None) -> tuple[DecisionTransformer, list[float]]:
-    """Train on a gridworld `Dataset`; save a checkpoint folder into `out` if given."""
+                  extra: dict | None = None, monitor: Monitor | None = None,
+                  every: int = 0) -> tuple[DecisionTransformer, list[float]]:
+    """Train on a gridworld `Dataset` (`monitor`, `every` as in `train`); save a checkpoint
+    folder into `out` if given."""
     data = Trajectories.from_dataset(ds)
-    model, losses = train(data, cfg)
+    model, losses = train(data, cfg, monitor, every)
     if out is not None:
         meta = {"alphabet": ds.alphabet, "n_actions": ds.n_actions,
                 "final_loss": losses[-1] if losses else math.nan}
