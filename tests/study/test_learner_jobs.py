@@ -70,3 +70,23 @@ def test_tiny_study_with_every_trained_learner(tmp_path):
     assert not any(m.startswith("ppo:ood_") for m in metrics)  # PPO was given no dataset
     con.close()
     assert list(tmp_path.glob("jobs/*/checkpoint/config.json"))
+
+
+def test_rl_trains_for_the_studys_budget_and_checkpoints_at_its_knobs(tmp_path):
+    """A study's `budgets.env_steps` is what RL trains for (issue #18 saw identical returns at
+    5k and 10k steps: a converged policy, not an ignored budget), and each knob is a checkpoint
+    at that fraction of it."""
+    import json
+
+    for budget in (2048, 4096):
+        out = tmp_path / str(budget)
+        s = study([{"learner": "ppo", "knob_values": [0.5, 1.0]}],
+                  budgets={"env_steps": budget}, evaluation={"episodes": 2, "replays": 0})
+        summary = run_study(s, out, backend="inline", show_progress=False)
+        assert summary.failed == 0, summary.failures
+        (ckpt,) = out.glob("jobs/*/checkpoint")
+        final = json.loads((ckpt / "config.json").read_text())
+        assert final["total_steps"] == budget and budget <= final["steps"] < budget + 1024
+        halves = sorted(int(p.name.removeprefix("step_"))
+                        for p in (ckpt / "checkpoints").glob("step_*"))
+        assert halves[0] == budget // 2  # the 0.5 knob's checkpoint
