@@ -8,12 +8,16 @@ BIN := $(VENV)/bin
 setup: $(BIN)/simulacra
 	@# Debian's Chromium serves the report's browser test; skipped where apt is unavailable.
 	@command -v chromium >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+		&& echo "setup: installing Debian's chromium for the report's browser test (about a minute)" \
 		&& (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "note: chromium not installed; the browser test of the report will be skipped")
 
 $(BIN)/simulacra: pyproject.toml
+	@echo "setup: creating $(VENV) with $$($(PY) --version)"
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[dev]'
+	@echo "setup: installing simulacra and its pinned dependencies (PyTorch CPU, SB3, Ray, ...; 2-3 minutes on a fresh machine)"
+	$(BIN)/pip install -q --progress-bar off -e '.[dev]'
+	@echo "setup: done ($(BIN)/simulacra)"
 	@touch $@
 
 run:
