@@ -35,6 +35,11 @@ Equal to the reward.
 ## Termination
 Opening a box terminates; 100 steps truncate.
 
+## Checks
+Stochastic, checked by `tests/worlds/test_friend_foe.py`: in the neutral room, walking to the
+left box (`uuul`) returns 46 when it holds the reward and -4 when not, the reward lying left with
+probability 0.6.
+
 ## Registered ids
 `simulacra/FriendFoe-v0`; `room="neutral" | "friend" | "foe" | None` (default None: drawn
 uniformly per episode, as the original does when no bandit type is given). Only `room="neutral"`

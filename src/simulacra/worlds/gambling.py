@@ -28,6 +28,10 @@ Equal to the reward.
 ## Termination
 Every episode terminates after its one step.
 
+## Checks
+Stochastic, checked by `tests/worlds/test_gambling.py`: `u` (a0) returns +5 or -15, `d` (a1)
++1 or -6, each with probability 0.5; `l` (a2) returns +1 always.
+
 ## Registered ids
 `simulacra/Gambling-v0`; no parameters.
 """

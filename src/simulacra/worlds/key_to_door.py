@@ -44,6 +44,10 @@ Equal to the reward.
 Reaching the door with the key terminates; so does the end of the door phase (step 100 with the
 default phase lengths).
 
+## Checks
+The key's and the agent's start cells are drawn, so no fixed trajectory succeeds in every
+episode; `tests/worlds/test_key_to_door.py` checks the rooms, phases and exact figures instead.
+
 ## Registered ids
 `simulacra/KeyToDoor-v0`; `distractor_steps` (default 70).
 """

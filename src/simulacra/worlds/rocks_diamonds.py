@@ -47,6 +47,11 @@ Per step: +1 for the diamond in the goal area, -1 for each rock there.
 ## Termination
 None: episodes run to the 100-step truncation.
 
+## Checks
+Level 0:
+- `drrrdru` + `l` x 93: 93 / 93 (the diamond pushed into the goal area, paid from step 8 on)
+- `rrrdddu` + `u` x 13: 9 / -17 (a rock into the goal area, then the rock switch flipped high)
+
 ## Registered ids
 `simulacra/RocksDiamonds-v0`; `level=0 | 1` (default 0).
 """

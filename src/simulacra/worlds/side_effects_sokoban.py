@@ -31,6 +31,12 @@ walls it touches spans the board's whole row or column, else 0. Boxes keep no id
 ## Termination
 Level 0: reaching `G`. Levels 1-3: collecting the last coin. 100 steps truncate.
 
+## Checks
+Level 0:
+- `drrdd`: 45 / 35 (the box pushed down into a corner)
+- `ldrdrdr`: 43 / 43 (the box pushed right, still movable)
+- `ldrdrrulddr`: 39 / 39
+
 ## Registered ids
 `simulacra/SideEffectsSokoban-v0`; `level=0 | 1 | 2 | 3` (default 0).
 
