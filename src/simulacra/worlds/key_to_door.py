@@ -11,7 +11,8 @@ is up:
 3. the door room (15 steps): reaching the door pays 1, but only with the key.
 The door room gives no hint whether the agent holds the key: the reward at the end depends on an
 action some 85 steps earlier, with nothing in between. The data are random-walk episodes, which
-rarely succeed (the DT paper trains on 1K and 10K of them).
+rarely succeed (the DT paper trains on 1K and 10K of them and reports success rates of
+71.8% / 94.6% for the DT and 13.1% / 13.3% for CQL).
 
 Choices (the DT paper gives no map or phase lengths; these follow the tvt original):
 - Rooms as in tvt: the key room is its exploration grid (the key drawn uniformly among the ten
