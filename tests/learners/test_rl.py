@@ -85,9 +85,82 @@ def test_bad_checkpoints_are_refused(ppo_run, tmp_path):
     bad.mkdir()
     config = json.loads((out / "config.json").read_text())
     (bad / "config.json").write_text(json.dumps(config))
-    (bad / "model.zip").write_bytes(b"not a zip")
+    (bad / "policy.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_policy(bad)
+    del config["n_actions"]
+    (bad / "config.json").write_text(json.dumps(config))
+    (bad / "policy.safetensors").write_bytes((out / "policy.safetensors").read_bytes())
     with pytest.raises(CheckpointError, match="corrupt ppo"):
         load_policy(bad)
     (bad / "config.json").write_text(json.dumps(dict(config, learner="bc")))
     with pytest.raises(CheckpointError):
         load_policy(bad)
+
+
+class _Plant:
+    """A pickle that creates a file when unpickled: what a crafted model.zip could run."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _plant_pickle(zip_path, marker):
+    """Rewrite model.zip so its `lr_schedule` entry (cloudpickled by SB3) creates `marker`."""
+    import base64
+    import pickle
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    data = json.loads(files["data"])
+    data["lr_schedule"][":serialized:"] = base64.b64encode(pickle.dumps(_Plant(marker))).decode()
+    files["data"] = json.dumps(data).encode()
+    with zipfile.ZipFile(zip_path, "w") as z:
+        for name, blob in files.items():
+            z.writestr(name, blob)
+
+
+def test_a_crafted_model_zip_runs_nothing(ppo_run, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from simulacra.cli import app
+
+    out, result = ppo_run
+    crafted = tmp_path / "crafted"
+    shutil.copytree(out, crafted, ignore=shutil.ignore_patterns("checkpoints"))
+    marker = tmp_path / "pwned"
+    _plant_pickle(crafted / "model.zip", marker)
+    # The weights still load (model.zip is never opened) and the planted pickle never runs.
+    cw = compiled("AbsentSupervisor", **UNSUPERVISED)
+    assert np.allclose(load_policy(crafted).probs(cw.obs), result.policy.probs(cw.obs))
+    assert not marker.exists()
+    # Without policy.safetensors (an older checkpoint) it is refused, in one line, unopened.
+    (crafted / "policy.safetensors").unlink()
+    res = CliRunner().invoke(app, ["eval", str(crafted), "-n", "2"])
+    assert res.exit_code != 0 and not marker.exists()
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "retrain" in lines[0]
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_a_config_declaring_a_huge_network_is_refused_before_it_is_built(ppo_run, tmp_path):
+    import shutil
+    import time
+
+    out, _ = ppo_run
+    bad = tmp_path / "huge"
+    shutil.copytree(out, bad, ignore=shutil.ignore_patterns("checkpoints"))
+    config = json.loads((bad / "config.json").read_text())
+    for arch in ([1_000_000, 1_000_000], [64] * 100_000, [64, 32]):
+        config["hyperparameters"]["net_arch"] = arch
+        (bad / "config.json").write_text(json.dumps(config))
+        started = time.perf_counter()
+        with pytest.raises(CheckpointError, match=r"does not fit|larger network"):
+            load_policy(bad)
+        assert time.perf_counter() - started < 10

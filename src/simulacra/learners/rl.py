@@ -11,9 +11,15 @@ Keys are the SB3 constructor's arguments (`learning_rate`, `n_steps`, `gamma`, .
 An unknown key is an error naming the valid ones.
 
 Checkpoint folder: config.json (learner, world, params, resolved hyperparameters, seed, steps,
-versions, and the exact evaluation on compiled worlds) + model.zip (SB3's own format). Periodic
+versions, and the exact evaluation on compiled worlds) + policy.safetensors (the policy network's
+weights) + model.zip (SB3's own format, for anyone who wants to keep training it in SB3). Periodic
 checkpoints are the same, under <out>/checkpoints/step_<N>/, so the study can sweep capability
 along training.
+
+Loading never opens model.zip: SB3's `load` unpickles entries of that zip with cloudpickle, so a
+crafted zip would run code. The policy is rebuilt from config.json's hyperparameters instead and
+filled from policy.safetensors, after its shapes are checked against that file's header
+(`simulacra.learners.weights`). A folder with only a model.zip (written before this) is refused.
 
 Acting: the trained policy acts greedily by default (`deterministic=True`, SB3's convention for
 evaluation); PPO and A2C can sample from their policy instead. DQN's policy is greedy in Q.
@@ -48,6 +54,7 @@ ALGOS = ("ppo", "dqn", "a2c")
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "rl"
 OUR_KEYS = ("n_envs", "net_arch", "checkpoint_every")
 MODEL = "model.zip"
+WEIGHTS = "policy.safetensors"
 
 
 class HyperparameterError(ValueError):
@@ -138,27 +145,53 @@ def make_vec_env(world: str, params: dict[str, Any], n_envs: int, seed: int):
     return venv, encoding
 
 
-def probs_fn(model, algo: str, encoding: Encoding):
-    """boards [N, H, W] -> action probabilities [N, A] of an SB3 model."""
+def policy_kwargs(algo: str, hp: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that shape SB3's MlpPolicy network, from resolved hyperparameters: the same
+    for training and for rebuilding a checkpoint's network."""
+    kwargs = dict(hp.get("policy_kwargs") or {})
+    if "net_arch" in hp:
+        kwargs["net_arch"] = list(hp["net_arch"])
+    if algo != "dqn":  # on-policy models pass use_sde to their policy (it adds a log_std)
+        kwargs["use_sde"] = bool(hp.get("use_sde", False))
+    return kwargs
+
+
+def build_policy(algo: str, n_features: int, n_actions: int, hp: dict[str, Any],
+                 skeleton: bool = False):
+    """SB3's MlpPolicy for `algo` over one-hot boards, untrained. `skeleton=True` gives a twin
+    that builds on torch's meta device (SB3 moves parts to `self.device`, which must say meta)."""
+    import gymnasium as gym
+
+    cls = algo_class(algo).policy_aliases["MlpPolicy"]
+    if skeleton:
+        cls = type(f"Skeleton{cls.__name__}", (cls,),
+                   {"device": property(lambda self: torch.device("meta"))})
+    observations = gym.spaces.Box(0.0, 1.0, (n_features,), np.float32)
+    return cls(observations, gym.spaces.Discrete(n_actions), lambda _: 0.0,
+               **policy_kwargs(algo, hp))
+
+
+def probs_fn(policy, algo: str, encoding: Encoding):
+    """boards [N, H, W] -> action probabilities [N, A] of an SB3 policy network."""
 
     @torch.no_grad()
     def probs(obs: np.ndarray) -> np.ndarray:
-        x = torch.from_numpy(encoding(obs)).to(model.device)  # [N, F]
+        x = torch.from_numpy(encoding(obs)).to(policy.device)  # [N, F]
         if algo == "dqn":
-            q = model.policy.q_net(x)  # [N, A]
+            q = policy.q_net(x)  # [N, A]
             return torch.nn.functional.one_hot(q.argmax(1), q.shape[1]).double().cpu().numpy()
-        return model.policy.get_distribution(x).distribution.probs.double().cpu().numpy()
+        return policy.get_distribution(x).distribution.probs.double().cpu().numpy()
 
     return probs
 
 
 class RLPolicy(ObsPolicy):
-    def __init__(self, model, algo: str, encoding: Encoding, deterministic: bool = True,
+    def __init__(self, policy, algo: str, encoding: Encoding, deterministic: bool = True,
                  seed: int | None = None) -> None:
-        self.model = model
+        self.policy = policy  # SB3's policy network (model.policy)
         self.algo = algo
         self.encoding = encoding
-        super().__init__(probs_fn(model, algo, encoding), int(model.action_space.n),
+        super().__init__(probs_fn(policy, algo, encoding), int(policy.action_space.n),
                          deterministic, seed)
 
 
@@ -187,12 +220,16 @@ class TrainResult:
 
 def _save(model, folder: Path, config: dict[str, Any], steps: int, algo: str,
           encoding: Encoding) -> None:
+    from safetensors.torch import save_file
+
     folder.mkdir(parents=True, exist_ok=True)
     model.save(folder / MODEL)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.policy.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS))
     cfg = dict(config, steps=steps)
-    cfg["exact"] = exact_figures(RLPolicy(model, algo, encoding), config["world"],
+    cfg["exact"] = exact_figures(RLPolicy(model.policy, algo, encoding), config["world"],
                                  config["params"])
-    write_config(folder, cfg)
+    write_config(folder, cfg)  # last: a folder with a config.json has its weights
 
 
 def train_rl(
@@ -208,14 +245,14 @@ def train_rl(
     sb3_kwargs = {k: v for k, v in resolved.items() if k not in OUR_KEYS}
     n_envs = int(resolved.get("n_envs", 1))
     every = int(resolved.get("checkpoint_every", 0) or 0)
-    policy_kwargs = dict(sb3_kwargs.pop("policy_kwargs", {}) or {})
-    if "net_arch" in resolved:
-        policy_kwargs["net_arch"] = list(resolved["net_arch"])
+    sb3_kwargs.pop("policy_kwargs", None)
+    shape_kwargs = policy_kwargs(algo, resolved)
+    shape_kwargs.pop("use_sde", None)  # an SB3 constructor argument, passed on by the model
     torch.set_num_threads(1)  # small MLPs: more threads only contend on a busy machine
     venv, encoding = make_vec_env(world, params, n_envs, seed)
     try:
         model = algo_class(algo)("MlpPolicy", venv, seed=seed, device="cpu", verbose=0,
-                                 policy_kwargs=policy_kwargs, **sb3_kwargs)
+                                 policy_kwargs=shape_kwargs, **sb3_kwargs)
     except (TypeError, ValueError, AssertionError) as err:
         raise HyperparameterError(f"{algo} rejected its hyperparameters {resolved}: {err}") from err
     from simulacra.worlds.registry import make_world
@@ -223,7 +260,8 @@ def train_rl(
     config: dict[str, Any] = {
         "learner": algo, "world": world, "params": make_world(world, **params).params(),
         "hyperparameters": resolved, "seed": seed, "total_steps": steps,
-        "encoding": encoding.to_json(), "versions": versions(),
+        "encoding": encoding.to_json(), "n_actions": int(venv.action_space.n),
+        "versions": versions(),
     }
 
     class Checkpoints(BaseCallback):
@@ -249,25 +287,48 @@ def train_rl(
     else:
         config["steps"] = int(model.num_timesteps)
     venv.close()
-    return TrainResult(RLPolicy(model, algo, encoding, seed=seed), config)
+    return TrainResult(RLPolicy(model.policy, algo, encoding, seed=seed), config)
 
 
 def load_policy(
     folder: Path, world: str | None = None, deterministic: bool = True,
     seed: int | None = None, **_: object,
 ) -> RLPolicy:
-    """A PPO / DQN / A2C checkpoint folder as a Policy."""
+    """A PPO / DQN / A2C checkpoint folder as a Policy, rebuilt without unpickling anything."""
     from simulacra.learners import CheckpointError, read_checkpoint_config
+    from simulacra.learners.weights import load_weights
 
+    folder = Path(folder)
     config = read_checkpoint_config(folder)
     algo = config["learner"]
     if algo not in ALGOS:
         raise CheckpointError(f"{folder} is a {algo} checkpoint, not one of {', '.join(ALGOS)}")
     check_world(config, folder, world)
+    if not (folder / WEIGHTS).is_file():
+        raise CheckpointError(
+            f"{folder} has no {WEIGHTS} (an older checkpoint, or not ours): its {MODEL} could "
+            f"only be loaded by unpickling it, which can run code; retrain it with "
+            f"`simulacra train {algo}`"
+        )
     try:
         encoding = Encoding.from_json(config["encoding"])
-        model = algo_class(algo).load(Path(folder) / MODEL, device="cpu")
-    except Exception as err:  # SB3 raises many kinds on a bad zip; all mean the same here
-        raise CheckpointError(f"{folder}: corrupt {algo} checkpoint ({err})") from err
-    return RLPolicy(model, algo, encoding, deterministic,
+        hp = dict(config["hyperparameters"])
+        unknown = sorted(set(hp) - valid_keys(algo))
+        if unknown:
+            raise ValueError(f"unknown hyperparameters {', '.join(unknown)}")
+        n_features, n_actions = int(encoding.n_features), int(config["n_actions"])
+        policy = load_weights(
+            folder / WEIGHTS, lambda: build_policy(algo, n_features, n_actions, hp),
+            skeleton=lambda: build_policy(algo, n_features, n_actions, hp, skeleton=True))
+    except CheckpointError:
+        raise
+    except Exception as err:  # SB3 raises many kinds on bad arguments; all mean the same here
+        raise CheckpointError(f"{folder}: corrupt {algo} checkpoint ({_first_line(err)})") from err
+    policy.set_training_mode(False)
+    return RLPolicy(policy, algo, encoding, deterministic,
                     seed=config.get("seed") if seed is None else seed)
+
+
+def _first_line(err: Exception) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0][:300] if lines else type(err).__name__
