@@ -119,3 +119,16 @@ def test_report_prints_its_verdicts_as_text_or_json(tmp_path, tiny_study, cli):
     assert text.exit_code == 0 and "study cli (4 done)" in text.output
     assert "overall: not measured" in text.output
     assert not (out / "report.html").exists()  # printing does not write the HTML
+
+
+def test_a_huge_study_file_is_refused_before_it_is_read(tmp_path, tiny_study, cli):
+    from simulacra.study.schema import MAX_STUDY_BYTES
+
+    study = tmp_path / "s.yaml"
+    # Valid YAML, a valid study but for its size (the 50 MB file became a 98 MB report).
+    study.write_text(tiny_study + "description: '" + "x" * MAX_STUDY_BYTES + "'\n")
+    res = cli("run", str(study), "--out", str(tmp_path / "o"), "--backend", "inline")
+    assert res.exit_code == 2 and "more than a study file may be (1 MB)" in res.output
+    assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+    res = cli("plan", str(study))
+    assert res.exit_code == 2 and "more than a study file may be" in res.output

@@ -54,6 +54,11 @@ DEFAULT_COUNTER_CLAIM = (
 )
 
 
+#: The largest study file read: configs/full.yaml is 11 KB; a bigger one is a mistake or an attack
+#: (it would also be copied into the store and the report).
+MAX_STUDY_BYTES = 2**20
+
+
 class StudyConfigError(ValueError):
     """A study file that cannot be run; the message names file, field and what is allowed."""
 
@@ -485,6 +490,9 @@ def load_study(path: str | Path) -> Study:
     path = Path(path)
     if not path.is_file():
         raise StudyConfigError(f"{path}: no such study file")
+    if path.stat().st_size > MAX_STUDY_BYTES:  # checked before reading it: it may be hostile
+        raise StudyConfigError(f"{path}: {path.stat().st_size / 2**20:.1f} MB, more than a study "
+                               f"file may be ({MAX_STUDY_BYTES // 2**20} MB)")
     try:
         doc = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
