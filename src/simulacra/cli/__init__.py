@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "run_cmd",
     "plan_cmd",
     "report_cmd",
+    "repair_cmd",
     "sql_cmd",
     "watch_cmd",
 )

@@ -31,7 +31,7 @@ def report(
     from simulacra.study.store import StoreError
 
     if not folder.is_dir():
-        raise fail(f"{folder}: no such folder")
+        raise fail(f"{folder}: " + ("not a folder" if folder.exists() else "no such folder"))
     try:
         if summary or as_json:
             found = summarise(load(folder))
@@ -40,4 +40,7 @@ def report(
         path = build_report(folder, out)
     except StoreError as err:
         raise fail(str(err)) from None
+    except OSError as err:  # --out a folder, or in a folder that does not exist
+        raise fail(f"cannot write {out or folder / 'report.html'}: {err.strerror or err}"
+                   ) from None
     typer.echo(f"report: {path}")

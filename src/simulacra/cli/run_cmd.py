@@ -59,10 +59,17 @@ def run(
              "of one field are alternatives, fields combine). The rest of the study stays "
              "pending; `simulacra plan` shows it.",
     ),
+    redo: list[str] = typer.Option(
+        [], "--redo", metavar="FIELD=VALUE",
+        help="Run the matching jobs again even if finished (same filters as --only, among the "
+             "jobs --only chose); their new results replace the old.",
+    ),
 ) -> None:
     """Run every unfinished job of a study into OUT/results.duckdb, then write OUT/report.html.
 
-    Finished jobs are skipped, so rerunning resumes an interrupted study.
+    Finished jobs are skipped, so rerunning resumes an interrupted study; a finished job whose
+    folder, result files or artifacts were deleted since is run again, and so is every job
+    --redo selects.
 
     Exit status: 0 all done, 1 some jobs failed (see the report), 2 bad input,
     130 interrupted.
@@ -80,15 +87,20 @@ def run(
     typer.echo(f"study {st.name} ({st.path}) -> {folder}", err=True)
     try:
         summary = run_study(st, folder, backend=backend, workers=workers, address=address,
-                            show_progress=progress, only=parse_only(only))
+                            show_progress=progress, only=parse_only(only),
+                            redo=parse_only(redo, "--redo"))
     except (StoreError, SelectionError) as err:
         raise fail(str(err)) from None
     except KeyboardInterrupt:
         typer.secho("interrupted: finished jobs are saved; run the same command to resume",
                     err=True, fg=typer.colors.YELLOW)
         raise typer.Exit(130) from None
-    typer.echo(f"{summary.done} jobs run, {summary.skipped} already done, {summary.failed} failed "
-               f"in {summary.seconds:.1f} s; results: {folder / 'results.duckdb'}", err=True)
+    again = (f" ({summary.redone} finished before, run again by --redo)" if summary.redone
+             else "") + (f" ({len(summary.lost)} finished before, run again: their folders were "
+                         f"lost)" if summary.lost else "")
+    typer.echo(f"{summary.done} jobs run{again}, {summary.skipped} already done, "
+               f"{summary.failed} failed in {summary.seconds:.1f} s; results: "
+               f"{folder / 'results.duckdb'}", err=True)
     for job, error in summary.failures:
         typer.secho(f"  failed: {job}: {error}", err=True, fg=typer.colors.RED)
     if report:

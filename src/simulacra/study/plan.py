@@ -5,6 +5,8 @@ time of the finished jobs of the same learner on the same world, else of the sam
 world (worlds differ in episode length, so the first is better), else nothing (counted as
 unmeasured, never guessed). Run a sample first, e.g. `simulacra run STUDY --only seed=0 --only
 world=AbsentSupervisor`, and the plan of the whole study is an extrapolation from real timings.
+A finished job whose folder was lost since (see `simulacra.study.job_files.lost`) counts as left:
+the next run runs it again; its measured time still counts as a sample.
 Times are of jobs as they ran (one job per worker, cores shared among the workers), so the wall
 estimate for W workers is the job-seconds divided by W: a lower bound that ignores the tail.
 """
@@ -17,7 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from simulacra.study.backends import job_dir
 from simulacra.study.grid import expand
+from simulacra.study.job_files import lost
 from simulacra.study.schema import Study
 from simulacra.study.select import job_fields
 
@@ -38,6 +42,8 @@ class PlanRow:
     """Estimated job-seconds of its unfinished jobs that have a measured peer."""
     unmeasured: int
     """Unfinished jobs with no finished job of the same learner to estimate them from."""
+    lost: int = 0
+    """Finished jobs whose folder was lost since: left, to run again."""
 
 
 @dataclass
@@ -61,18 +67,25 @@ class Plan:
     def unmeasured(self) -> int:
         return sum(r.unmeasured for r in self.rows)
 
+    @property
+    def lost(self) -> int:
+        return sum(r.lost for r in self.rows)
+
     def to_json(self) -> dict[str, Any]:
         return {"jobs": self.jobs, "done": self.done, "workers": self.workers,
                 "remaining_job_seconds": self.remaining_seconds,
                 "remaining_wall_seconds": self.remaining_seconds / self.workers,
-                "unmeasured": self.unmeasured, "learners": [asdict(r) for r in self.rows]}
+                "unmeasured": self.unmeasured, "lost": self.lost,
+                "learners": [asdict(r) for r in self.rows]}
 
 
 def finished_times(folder: Path) -> dict[str, tuple[str, float | None]]:
     """{job key: (status, seconds)} from the folder's store; empty when it has none yet."""
     from simulacra.study.runner import STORE_NAME
-    from simulacra.study.store import connect
+    from simulacra.study.store import StoreError, connect
 
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"{folder} is a file, not a study folder; choose another --out")
     path = folder / STORE_NAME
     if not path.is_file():
         return {}
@@ -86,13 +99,19 @@ def finished_times(folder: Path) -> dict[str, tuple[str, float | None]]:
 
 def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
     times = finished_times(folder) if folder is not None else {}
-    # (learner, world, status, seconds) of every job of the study, in the grid's order.
-    jobs = [(f["learner"], f["world"], *times.get(j["key"], ("pending", None)))
-            for j in expand(study) for f in [job_fields(j)]]
+    # (learner, world, status, seconds) of every job of the study, in the grid's order; a
+    # finished job whose folder was lost is 'lost'.
+    jobs = []
+    for j in expand(study):
+        f = job_fields(j)
+        status, seconds = times.get(j["key"], ("pending", None))
+        if status == "done" and folder is not None and lost(job_dir(folder, j["key"])):
+            status = "lost"
+        jobs.append((f["learner"], f["world"], status, seconds))
     by_pair: dict[tuple[str, str], list[float]] = defaultdict(list)
     by_learner: dict[str, list[float]] = defaultdict(list)
     for label, world, status, seconds in jobs:
-        if status == "done" and seconds is not None:
+        if status in ("done", "lost") and seconds is not None:
             by_pair[label, world].append(float(seconds))
             by_learner[label].append(float(seconds))
     rows: dict[str, PlanRow] = {}
@@ -107,6 +126,7 @@ def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
             row.done += 1
             continue
         row.failed += status == "failed"
+        row.lost += status == "lost"
         peers = by_pair.get((label, world)) or samples
         if peers:
             row.remaining_seconds += sum(peers) / len(peers)
@@ -130,7 +150,9 @@ def render(plan: Plan) -> str:
         f"{plan.done}/{plan.jobs} jobs done. Left: {hours(plan.remaining_seconds)} of job time, "
         f"about {hours(plan.remaining_seconds / plan.workers)} on {plan.workers} worker(s)"
         + (f", plus {plan.unmeasured} job(s) with no measured peer: run a sample of each such "
-           f"learner first (--only)" if plan.unmeasured else "") + ".")
+           f"learner first (--only)" if plan.unmeasured else "") + "."
+        + (f" {plan.lost} finished job(s) lost their folders since and count as left: the next "
+           f"run runs them again." if plan.lost else ""))
     return "\n".join(lines)
 
 

@@ -4,11 +4,14 @@
       study.json        which study this folder holds (a folder of another study is refused)
       study.yaml        the resolved study (every default filled in)
       results.duckdb    the store (see simulacra.study.store)
-      jobs/<key>/       one folder per job: job.log, progress.json, the job's artifacts
+      jobs/<key>/       one folder per job: job.log, progress.json, the job's artifacts, and
+                        once it finished its rows and manifest (simulacra.study.job_files)
       shared/           artifacts several jobs reuse (datasets)
       report.html       written by `simulacra report` / at the end of `simulacra run`
 
-Finished jobs are skipped; failed and interrupted ones are run again. A job that fails is recorded
+Finished jobs are skipped, unless their folder was lost since (the folder, its manifest or an
+artifact the manifest names is gone: see `job_files.lost`) or `redo` selects them; failed and
+interrupted ones are run again. A job that fails is recorded
 with its error and the study goes on; a worker that dies takes at most `MAX_ATTEMPTS` tries of the
 jobs it was running before they are recorded as failed.
 """
@@ -31,8 +34,10 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
+from simulacra.atomic import write_text
 from simulacra.study.backends import Backend, LocalBackend, job_dir, make_backend
 from simulacra.study.grid import describe, expand
+from simulacra.study.job_files import lost, write_result
 from simulacra.study.schema import Study
 from simulacra.study.select import select
 from simulacra.study.store import Store, StoreError
@@ -51,10 +56,14 @@ class RunSummary:
     failed: int = 0
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job, first error line)
+    lost: list[tuple[str, str]] = field(default_factory=list)  # (finished job run again, why)
+    redone: int = 0  # finished jobs run again because `redo` selected them
 
 
 def claim_folder(out: Path, study: Study) -> None:
     """Make `out` this study's folder, refusing one that holds another study or other files."""
+    if out.exists() and not out.is_dir():
+        raise StoreError(f"{out} is a file, not a folder; choose another --out")
     marker = out / MARKER
     if marker.is_file():
         try:
@@ -152,41 +161,64 @@ def run_study(
     address: str | None = None,
     show_progress: bool = True,
     only: dict[str, set[str]] | None = None,
+    redo: dict[str, set[str]] | None = None,
 ) -> RunSummary:
     """Run every unfinished job of `study` (those `only` selects: see simulacra.study.select)
-    into the store under `out`."""
+    into the store under `out`, and those of them `redo` selects even if finished."""
     t0 = time.perf_counter()
     out = Path(out)
     jobs = expand(study)
     chosen = select(jobs, only) if only else jobs  # a bad filter fails before the folder is made
+    again = {j["key"] for j in select(chosen, redo, "--redo")} if redo else set()
     claim_folder(out, study)
     with run_lock(out):
         return _run_locked(study, out, backend, workers, address, show_progress, t0, jobs,
-                           chosen)
+                           chosen, again)
+
+
+def record_study(store: Store, study: Study, jobs: list[dict[str, Any]]) -> None:
+    """Write the study, its worlds' exact figures and its whole job grid `jobs` (so the store
+    knows what a partial run left out) into the store."""
+    store.set_study({"name": study.name, "file": study.path, "config": study.raw,
+                     "versions": versions(),
+                     "last_run": dt.datetime.now(dt.UTC).isoformat()})
+    known = store.known_worlds()
+    for w in study["worlds"]:
+        if w["label"] not in known:
+            store.put_world({"world": w["label"], **world_references(w["name"], w["params"])})
+    store.sync_jobs(jobs)
+
+
+def lost_jobs(out: Path, jobs: list[dict[str, Any]], finished: set[str]) -> dict[str, str]:
+    """{key: why} of the finished `jobs` whose folder was lost since (`job_files.lost`)."""
+    found = {j["key"]: lost(job_dir(out, j["key"])) for j in jobs if j["key"] in finished}
+    return {k: why for k, why in found.items() if why}
 
 
 def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | None,
                 address: str | None, show_progress: bool, t0: float,
-                jobs: list[dict[str, Any]], chosen: list[dict[str, Any]]) -> RunSummary:
+                jobs: list[dict[str, Any]], chosen: list[dict[str, Any]], again: set[str]
+                ) -> RunSummary:
     store = Store(out / STORE_NAME)
     try:
         other = store.study_name()
         if other is not None and other != study.name:
             raise StoreError(f"{out / STORE_NAME} holds study {other!r}, not {study.name!r}")
-        (out / ".study.yaml.tmp").write_text(yaml.safe_dump(study.raw, sort_keys=False))
-        (out / ".study.yaml.tmp").replace(out / "study.yaml")
-        store.set_study({"name": study.name, "file": study.path, "config": study.raw,
-                         "versions": versions(),
-                         "last_run": dt.datetime.now(dt.UTC).isoformat()})
-        known = store.known_worlds()
-        for w in study["worlds"]:
-            if w["label"] not in known:
-                store.put_world({"world": w["label"], **world_references(w["name"], w["params"])})
-        store.sync_jobs(jobs)  # the whole grid, so the store knows what a partial run left out
+        write_text(out / "study.yaml", yaml.safe_dump(study.raw, sort_keys=False))
+        record_study(store, study, jobs)
         finished = store.finished_keys()
         store.release()
-        todo = [j for j in chosen if j["key"] not in finished]
-        summary = RunSummary(total=len(chosen), skipped=len(chosen) - len(todo))
+        gone = lost_jobs(out, chosen, finished - again)
+        todo = [j for j in chosen if j["key"] not in finished or j["key"] in again | set(gone)]
+        summary = RunSummary(total=len(chosen), skipped=len(chosen) - len(todo),
+                             lost=[(describe(j), gone[j["key"]]) for j in chosen
+                                   if j["key"] in gone],
+                             redone=len(again & finished))
+        for job, why in summary.lost[:5]:  # said before the run: it may be long
+            tqdm.write(f"job {job} finished before, but {why}: running it again", sys.stderr)
+        if len(summary.lost) > 5:
+            tqdm.write(f"... and {len(summary.lost) - 5} more finished jobs whose folders were "
+                       "lost: running them again", sys.stderr)
         if todo:
             be = make_backend(backend, workers, address) if isinstance(backend, str) else backend
             try:
@@ -215,7 +247,10 @@ def _drive(be: Backend, todo: list[dict[str, Any]], out: Path, store: Store,
         status, payload, seconds = outcome
         if status == "done":
             try:
-                store.commit_result(config, payload, seconds)
+                # The folder first: a job the store calls done can be rebuilt from its folder.
+                ended = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                write_result(job_dir(out, config["key"]), config, payload, seconds, ended)
+                store.commit_result(config, payload, seconds, ended)
                 summary.done += 1
             except Exception as err:
                 status, payload = "failed", f"could not store the result: {err}"

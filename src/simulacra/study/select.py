@@ -18,17 +18,18 @@ class SelectionError(ValueError):
     """An `--only` filter that is malformed or names nothing in the study."""
 
 
-def parse_only(items: list[str]) -> dict[str, set[str]]:
-    """`["world=A", "seed=0"]` -> {"world": {"A"}, "seed": {"0"}}."""
+def parse_only(items: list[str], flag: str = "--only") -> dict[str, set[str]]:
+    """`["world=A", "seed=0"]` -> {"world": {"A"}, "seed": {"0"}} (`flag`: the option, for
+    messages: `--redo` takes the same filters)."""
     out: dict[str, set[str]] = {}
     for item in items:
         field, sep, value = item.partition("=")
         field, value = field.strip(), value.strip()
         if not sep or not value:
-            raise SelectionError(f"--only {item!r}: expected FIELD=VALUE, FIELD one of "
+            raise SelectionError(f"{flag} {item!r}: expected FIELD=VALUE, FIELD one of "
                                  f"{', '.join(FIELDS)}")
         if field not in FIELDS:
-            raise SelectionError(f"--only {item!r}: unknown field {field!r}; expected one of "
+            raise SelectionError(f"{flag} {item!r}: unknown field {field!r}; expected one of "
                                  f"{', '.join(FIELDS)}")
         out.setdefault(field, set()).add(value)
     return out
@@ -40,7 +41,8 @@ def job_fields(config: dict[str, Any]) -> dict[str, str]:
             "seed": str(config["seed"])}
 
 
-def select(jobs: list[dict[str, Any]], only: dict[str, set[str]]) -> list[dict[str, Any]]:
+def select(jobs: list[dict[str, Any]], only: dict[str, set[str]], flag: str = "--only"
+           ) -> list[dict[str, Any]]:
     """The jobs every field of `only` matches; a value no job has is an error (a typo would
     otherwise select nothing and look like a finished study)."""
     for field, values in only.items():
@@ -48,12 +50,12 @@ def select(jobs: list[dict[str, Any]], only: dict[str, set[str]]) -> list[dict[s
         missing = sorted(values - present)
         if missing:
             raise SelectionError(
-                f"--only {field}={missing[0]}: the study has no such {field}; it has "
+                f"{flag} {field}={missing[0]}: the study has no such {field}; it has "
                 f"{', '.join(sorted(present, key=_natural))}")
     chosen = [j for j in jobs
               if all(job_fields(j)[f] in values for f, values in only.items())]
     if not chosen:
-        raise SelectionError("--only: no job of the study matches every filter together")
+        raise SelectionError(f"{flag}: no job of the study matches every filter together")
     return chosen
 
 

@@ -10,6 +10,11 @@ Tables (one row each per ...):
     metrics   number a job computed beyond episodes: job, ..., metric, value
     replays   representative episode kept for the report: frames, actions, rewards (JSON)
 
+Every open checks the whole file first (`verify`): DuckDB notices a damaged block only when it
+reads it, which would otherwise be halfway through a run (whose rows then went into a damaged
+file) or a report. A damaged store is refused with a one-line error; `simulacra repair` rebuilds
+it from the job folders (simulacra.study.job_files), keeping the damaged file.
+
 Only the study's coordinating process writes (one run per folder: `runner.run_lock`), and it
 opens the file only while writing, so reports can be read from a running study. A finished job's
 rows and its status change to 'done' are committed in one transaction, after deleting any rows of
@@ -19,6 +24,7 @@ never duplicates it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -69,17 +75,58 @@ def _locked(err: duckdb.Error) -> bool:
     return "lock" in str(err).lower()
 
 
-def connect(path: str | Path, read_only: bool = False, wait: float = 0.0
+def _damaged(path: Path, err: BaseException) -> StoreError:
+    """The error for a store DuckDB cannot read back: what failed, and how to recover."""
+    reason = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
+    return StoreError(
+        f"{path} is damaged ({reason[:160]}); nothing was written to it. Rebuild it from the "
+        f"job folders with `simulacra repair {path.parent}` (the damaged file is kept)")
+
+
+def verify(con: duckdb.DuckDBPyConnection, path: Path, indexes: bool = False) -> None:
+    """Read every block the store uses, so that a damaged file fails here, before anything is
+    written, and not halfway through a run or a report. DuckDB checks a block's checksum only
+    when it reads the block, and a query reads only the columns (and zone-map-pruned segments) it
+    needs, so every value of every column is hashed. With `indexes` (a writer's connection) the
+    primary-key indexes are probed too, by re-inserting every key in a transaction that is rolled
+    back: DuckDB loads an index only when a write needs it, and a reader never does."""
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
+        for table in tables:
+            con.execute(f'SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+        if indexes:
+            keyed = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_constraints() "
+                "WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
+            con.execute("BEGIN")
+            try:
+                for table in sorted(keyed):
+                    con.execute(f'INSERT INTO "{table}" SELECT * FROM "{table}" '
+                                "ON CONFLICT DO NOTHING")
+            except duckdb.Error:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+            con.execute("ROLLBACK")
+    except duckdb.Error as err:
+        con.close()
+        raise _damaged(path, err) from err
+
+
+def connect(path: str | Path, read_only: bool = False, wait: float = 0.0, check: bool = True
             ) -> duckdb.DuckDBPyConnection:
     """Open the store, waiting up to `wait` seconds for another process's brief hold, and turn
-    DuckDB's lock error into a message a person can act on."""
+    DuckDB's lock error into a message a person can act on. A reader's connection is checked
+    whole first (`verify`; `check=False` skips it, for a writer reopening a checked store)."""
     path = Path(path)
     if read_only and not path.is_file():
         raise StoreError(f"{path}: no results store here (run `simulacra run` first)")
     deadline = time.monotonic() + wait
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
         except duckdb.IOException as err:
             if _locked(err) and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -92,9 +139,19 @@ def connect(path: str | Path, read_only: bool = False, wait: float = 0.0
                     f"{path} is locked by another run{who}; wait for it to finish or stop it, "
                     f"or choose another --out"
                 ) from err
-            raise StoreError(f"{path}: cannot open the results store: {text}") from err
+            raise _opening(path, err) from err
         except duckdb.Error as err:
-            raise StoreError(f"{path}: cannot open the results store: {err}") from err
+            raise _opening(path, err) from err
+    if read_only and check:
+        verify(con, path)
+    return con
+
+
+def _opening(path: Path, err: duckdb.Error) -> StoreError:
+    """A file DuckDB will not open: damaged (its header or catalog) unless the OS said no."""
+    if isinstance(err, duckdb.IOException) and "permission" in str(err).lower():
+        return StoreError(f"{path}: cannot open the results store: {err}")
+    return _damaged(path, err)
 
 
 class Store:
@@ -104,13 +161,15 @@ class Store:
         self.path = Path(path)
         self.wait = wait
         self._con: duckdb.DuckDBPyConnection | None = None
+        if self.path.is_file():
+            verify(self.con, self.path, indexes=True)  # damaged: refuse before any write
         self.con.execute(SCHEMA)
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
         """The connection, opened on first use after `release` (waiting out a reader)."""
         if self._con is None:
-            self._con = connect(self.path, wait=self.wait)
+            self._con = connect(self.path, wait=self.wait, check=False)
         return self._con
 
     def release(self) -> None:
@@ -182,8 +241,10 @@ class Store:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def commit_result(self, config: dict[str, Any], result: JobResult, seconds: float) -> None:
-        """Write a finished job's rows and mark it done, all in one transaction."""
+    def commit_result(self, config: dict[str, Any], result: JobResult, seconds: float,
+                      finished: dt.datetime | None = None) -> None:
+        """Write a finished job's rows and mark it done, all in one transaction (`finished`:
+        when the job ended, if not now)."""
         key = config["key"]
         knob = config.get("knob") or {}
         base = {"job": key, "world": config["world"]["label"],
@@ -231,7 +292,8 @@ class Store:
                     con.unregister("_rows")
             con.execute(
                 "UPDATE jobs SET status = 'done', error = NULL, finished = ?, seconds = ?, "
-                "n_episodes = ? WHERE key = ?", [_now(), seconds, len(result.episodes), key])
+                "n_episodes = ? WHERE key = ?",
+                [finished or _now(), seconds, len(result.episodes), key])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
