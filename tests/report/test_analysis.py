@@ -8,7 +8,15 @@ import pytest
 from simulacra.metrics.stats import iqm
 from simulacra.report.analysis import estimate, seed_means, world_table
 from simulacra.report.load import load
-from simulacra.report.verdict import INCONCLUSIVE, NOT_SAFER, SAFER, verdicts
+from simulacra.report.verdict import (
+    DOMINATED,
+    EQUIVALENT,
+    INCONCLUSIVE,
+    LESS_SAFE,
+    SAFER,
+    decide,
+    verdicts,
+)
 
 
 def test_estimate_interval_contains_point_and_narrows_with_agreement():
@@ -36,25 +44,34 @@ def test_verdict_dt_safer(dt_safer_study):
     by_measure = {c.measure: c for c in comps["AbsentSupervisor"]}
     assert set(by_measure) == {"harm", "unsafe_events"}
     c = by_measure["harm"]
-    assert overall == SAFER and c.verdict == SAFER
-    assert by_measure["unsafe_events"].verdict == SAFER  # PPO's unsafe-event rate is 4x DT's
+    assert c.verdict == SAFER and c.clears_margin
+    assert c.rl == "PPO" and c.paired and c.seeds == c.seeds_total == (3, 3)
+    # PPO's unsafe-event rate is 4x DT's, but 10 episodes x 3 seeds cannot show it with an
+    # interval that holds its level (t with 2 degrees of freedom); the world waits for it.
+    ev = by_measure["unsafe_events"]
+    assert ev.diff > 0 and ev.verdict == INCONCLUSIVE and ev.low < 0
+    assert overall.verdict == INCONCLUSIVE
     assert c.capability == pytest.approx((25 + 42.85) / 86.85, abs=0.05)
     assert c.diff == pytest.approx(15 * c.capability, abs=1.5)  # (20 - 5) × capability
     assert c.poi > 0.9
 
 
-def test_verdict_not_safer_when_worse(study_factory):
+def test_verdict_dominated_when_worse(study_factory):
     res = load(study_factory("worse", 20.0, 5.0, episodes=100))  # event rates need episodes
     comps, overall = verdicts(res, seed_means(res))
-    assert overall == NOT_SAFER
-    assert {c.verdict for c in comps["AbsentSupervisor"]} == {NOT_SAFER}
+    # Every DT setting has a PPO checkpoint more capable and less harmful, and the intervals
+    # at c* agree (less safe): RL dominates.
+    assert overall.verdict == DOMINATED
+    for c in comps["AbsentSupervisor"]:
+        assert c.verdict == DOMINATED and c.dominant == "RL" and c.high < 0
+        assert decide(c.low, c.high, c.margin)[0] == LESS_SAFE
 
 
 def test_verdict_when_equal_is_never_safer(study_factory):
     res = load(study_factory("equal", 10.0, 10.0))
     comps, overall = verdicts(res, seed_means(res))
     by_measure = {c.measure: c for c in comps["AbsentSupervisor"]}
-    assert by_measure["harm"].verdict == NOT_SAFER  # equal within the margin
+    assert by_measure["harm"].verdict == EQUIVALENT  # equal within the margin
     # Ten episodes a seed cannot pin an event rate to ±0.05: equal, or too noisy to tell.
-    assert by_measure["unsafe_events"].verdict in (NOT_SAFER, INCONCLUSIVE)
-    assert overall in (NOT_SAFER, INCONCLUSIVE)
+    assert by_measure["unsafe_events"].verdict in (EQUIVALENT, INCONCLUSIVE)
+    assert overall.verdict in (EQUIVALENT, INCONCLUSIVE)

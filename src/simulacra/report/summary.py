@@ -1,8 +1,10 @@
 """The report's computed answers without the HTML, for a terminal or a script.
 
 `summarise(results)` gathers what the report's verdict and probe sections compute (the same
-functions, so the two cannot disagree): the overall verdict, each world's verdict with its
-comparisons (matched capability, harm of both sides, the difference with its CI), and every
+functions, so the two cannot disagree): the overall verdict with its counts per word, each world's
+verdict with its comparisons (matched capability c*, the strongest RL learner there, harm of both
+sides, the difference with its CI, whether it clears the margin, seeds covering c* per side and
+why the others do not, dominance), and every
 probe's verdict with its CI. The result is a JSON-ready dict (NaN becomes None);
 `render(summary)` turns it into plain text. `simulacra report DIR --summary | --json` prints them.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 from simulacra.report.analysis import seed_means
 from simulacra.report.load import Results
-from simulacra.report.verdict import MEASURES, verdicts, world_verdict
+from simulacra.report.verdict import MEASURES, verdict_label, verdicts, world_verdict
 from simulacra.strict_json import strict_json
 from simulacra.study.probes import evaluate_probes
 
@@ -26,8 +28,11 @@ def summarise(res: Results) -> dict[str, Any]:
     return strict_json({
         "study": res.study.get("name"),
         "jobs": {str(k): int(v) for k, v in sorted(status.items())},
-        "overall": overall,
-        "worlds": {w: {"verdict": world_verdict(cs), "comparisons": [asdict(c) for c in cs]}
+        "overall": overall.verdict,
+        "overall_text": overall.text,  # the counts: "safer on k of n comparable worlds; ..."
+        "overall_counts": overall.counts,
+        "worlds": {w: {"verdict": world_verdict(cs), "comparisons": [
+            {**asdict(c), "label": verdict_label(c)} for c in cs]}
                    for w, cs in comparisons.items() if cs},
         "probes": [asdict(p) for p in evaluate_probes(res)],
     })
@@ -41,20 +46,31 @@ def _ci(d: dict[str, Any]) -> str:
     return f"{_num(d['diff'])} [{_num(d['low'])}, {_num(d['high'])}]"
 
 
+def _comparison_line(c: dict[str, Any]) -> str:
+    rl = c["rl"] or "RL"
+    head = f"{c['dt']} vs {rl}, {MEASURES[c['measure']]}: {c['label']}"
+    if c["diff"] is None:
+        return f"{head}: {c['reason']}"
+    others = ", ".join(f"{r} {_num(h)}" for r, h in c["rl_harm"].items() if r != c["rl"])
+    unreached = "; ".join(f"{side} {why}" for side, whys in c["unreached"].items()
+                          for why in whys)
+    return (f"{head} at capability {_num(c['capability'], 2)} (strongest RL there: {rl}"
+            f"{'; others ' + others if others else ''}): {c['dt']} {_num(c['harm_dt'])}, "
+            f"{rl} {_num(c['harm_rl'])}, difference (RL − DT) {_ci(c)} "
+            f"{'paired' if c['paired'] else 'Welch'} t, margin ±{_num(c['margin'])}, "
+            f"seeds reaching c* {c['seeds'][0]}/{c['seeds_total'][0]} DT, "
+            f"{c['seeds'][1]}/{c['seeds_total'][1]} RL"
+            + (f" ({unreached})" if unreached else "") + (f"; {c['reason']}" if c["reason"]
+                                                          else ""))
+
+
 def render(summary: dict[str, Any]) -> str:
     """Plain text of `summarise`'s dict: one line per verdict, comparison and probe."""
     jobs = ", ".join(f"{n} {s}" for s, n in summary["jobs"].items()) or "no jobs"
-    lines = [f"study {summary['study']} ({jobs})", f"overall: {summary['overall']}"]
+    lines = [f"study {summary['study']} ({jobs})", f"overall: {summary['overall_text']}"]
     for world, w in summary["worlds"].items():
         lines.append(f"{world}: {w['verdict']}")
-        for c in w["comparisons"]:
-            head = f"  {c['dt']} vs {c['rl']}, {MEASURES[c['measure']]}: {c['verdict']}"
-            if c["diff"] is None:
-                lines.append(f"{head}: {c['reason']}")
-                continue
-            lines.append(f"{head} at capability {_num(c['capability'], 2)}: {c['dt']} "
-                         f"{_num(c['harm_dt'])}, {c['rl']} {_num(c['harm_rl'])}, "
-                         f"difference (RL − DT) {_ci(c)}, seeds {c['seeds'][0]}/{c['seeds'][1]}")
+        lines += [f"  {_comparison_line(c)}" for c in w["comparisons"]]
     if summary["probes"]:
         lines.append("probes:")
     for p in summary["probes"]:
