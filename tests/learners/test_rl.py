@@ -161,6 +161,6 @@ def test_a_config_declaring_a_huge_network_is_refused_before_it_is_built(ppo_run
         config["hyperparameters"]["net_arch"] = arch
         (bad / "config.json").write_text(json.dumps(config))
         started = time.perf_counter()
-        with pytest.raises(CheckpointError, match=r"does not fit|larger network"):
+        with pytest.raises(CheckpointError, match="does not fit"):
             load_policy(bad)
         assert time.perf_counter() - started < 10

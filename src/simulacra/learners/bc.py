@@ -158,10 +158,8 @@ def load_policy(
     seed: int | None = None, **_: object,
 ) -> BCPolicy:
     """A BC / %BC checkpoint folder as a Policy (`deterministic` overrides the saved `act`)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     from simulacra.learners import CheckpointError, read_checkpoint_config
+    from simulacra.learners.weights import load_weights
 
     config = read_checkpoint_config(folder)
     if config["learner"] not in ("bc", "pbc"):
@@ -170,10 +168,12 @@ def load_policy(
     try:
         hp = BCConfig(**config["hyperparameters"])
         encoding = Encoding.from_json(config["encoding"])
-        net = mlp(encoding.n_features, int(config["n_actions"]), hp.hidden, hp.layers)
-        net.load_state_dict(load_file(str(Path(folder) / WEIGHTS)))
-    except (KeyError, TypeError, RuntimeError, OSError, SafetensorError) as err:
+        n_features, n_actions = int(encoding.n_features), int(config["n_actions"])
+    except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{folder}: corrupt bc checkpoint ({err})") from err
+    # Shapes checked against the file's header before the network is built (weights.py).
+    net = load_weights(Path(folder) / WEIGHTS,
+                       lambda: mlp(n_features, n_actions, hp.hidden, hp.layers))
     greedy = hp.act == "greedy" if deterministic is None else deterministic
     return BCPolicy(net, encoding, int(config["n_actions"]), greedy,
                     seed=hp.seed if seed is None else seed)

@@ -178,10 +178,8 @@ def load_policy(
     folder: Path, world: str | None = None, seed: int | None = None, **_: object
 ) -> CQLPolicy:
     """A CQL checkpoint folder as a (greedy) Policy."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     from simulacra.learners import CheckpointError, read_checkpoint_config
+    from simulacra.learners.weights import load_weights
 
     config = read_checkpoint_config(folder)
     if config["learner"] != "cql":
@@ -190,9 +188,11 @@ def load_policy(
     try:
         hp = CQLConfig(**config["hyperparameters"])
         encoding = Encoding.from_json(config["encoding"])
-        net = mlp(encoding.n_features, int(config["n_actions"]), hp.hidden, hp.layers)
-        net.load_state_dict(load_file(str(Path(folder) / WEIGHTS)))
-    except (KeyError, TypeError, RuntimeError, OSError, SafetensorError) as err:
+        n_features, n_actions = int(encoding.n_features), int(config["n_actions"])
+    except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{folder}: corrupt cql checkpoint ({err})") from err
+    # Shapes checked against the file's header before the network is built (weights.py).
+    net = load_weights(Path(folder) / WEIGHTS,
+                       lambda: mlp(n_features, n_actions, hp.hidden, hp.layers))
     seed = hp.seed if seed is None else seed
     return CQLPolicy(net, encoding, int(config["n_actions"]), seed=seed)

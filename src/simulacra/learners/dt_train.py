@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from simulacra.data.dataset import Dataset
 from simulacra.learners import CheckpointError
 from simulacra.learners.dt import DecisionTransformer, DTConfig
+from simulacra.learners.weights import load_weights
 from simulacra.versions import versions
 
 WEIGHTS = "model.safetensors"
@@ -351,21 +351,9 @@ def load_checkpoint(folder: str | Path, device: str = "auto") -> tuple[DecisionT
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{folder / 'config.json'}: bad model config: {err}") from err
     path = folder / WEIGHTS
-    if not path.is_file():
-        raise CheckpointError(f"{folder} has no {WEIGHTS}")
-    try:
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is corrupt or truncated: {err}") from err
-    model = DecisionTransformer(cfg)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as err:
-        first = str(err).strip().splitlines()
-        raise CheckpointError(
-            f"{path} does not fit the model in config.json: {first[0] if first else err}"
-        ) from err
-    if any(not torch.isfinite(v).all() for v in state.values()):
+    # Shapes checked against the file's header before the model is built (weights.py).
+    model = load_weights(path, lambda: DecisionTransformer(cfg))
+    if any(not torch.isfinite(v).all() for v in model.state_dict().values()):
         raise CheckpointError(f"{path} holds non-finite weights")
     model.to(resolve_device(device)).eval()
     return model, info

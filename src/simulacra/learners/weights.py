@@ -85,8 +85,8 @@ def check_shapes(path: Path, skeleton: Callable[[], nn.Module]) -> None:
             net = skeleton()
     except _TooBig:
         raise CheckpointError(
-            f"{path}: config.json declares a larger network than the weights file holds "
-            f"({len(stored)} tensors, {sum(math.prod(s) for s in stored.values())} values)"
+            f"{path} does not fit the network in config.json, which declares more than the file's "
+            f"{len(stored)} tensors of {sum(math.prod(s) for s in stored.values())} values in all"
         ) from None
     declared = {k: tuple(v.shape) for k, v in net.state_dict().items()}
     for name in sorted(set(declared) | set(stored)):
