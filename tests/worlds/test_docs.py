@@ -65,3 +65,10 @@ def test_side_by_side_wraps_past_the_width():
     text = docs.side_by_side([("a", ["##", "##"]), ("b", ["###"])], width=4)
     assert text.split("\n") == ["a", "##", "##", "", "b", "###"]
     assert docs.side_by_side([("a", ["#"]), ("b", ["#"])]).split("\n") == ["a   b", "#   #"]
+
+
+def test_an_unwritable_out_is_a_one_line_error(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert docs.main(["--out", str(tmp_path / "file" / "worlds.md")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write") and err.count("\n") == 1
