@@ -132,3 +132,65 @@ def test_a_huge_study_file_is_refused_before_it_is_read(tmp_path, tiny_study, cl
     assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
     res = cli("plan", str(study))
     assert res.exit_code == 2 and "more than a study file may be" in res.output
+
+
+def test_a_finished_job_whose_folder_was_lost_runs_again(tmp_path, tiny_study, cli):
+    study = tmp_path / "s.yaml"
+    study.write_text(tiny_study)
+    out = tmp_path / "out"
+    args = ("--out", str(out), "--backend", "inline", "--no-progress", "--no-report")
+    assert cli("run", str(study), *args).exit_code == 0
+    import shutil
+
+    shutil.rmtree(sorted((out / "jobs").iterdir())[0])  # the checkpoint with it
+    shown = cli("plan", str(study), "--out", str(out), "--json")
+    plan = json.loads(shown.output)
+    assert (plan["done"], plan["lost"]) == (3, 1)
+    res = cli("run", str(study), *args)
+    assert res.exit_code == 0, res.output
+    assert "finished before, but its folder is gone: running it again" in res.output
+    assert "1 jobs run (1 finished before, run again: their folders were lost), 3 already done" \
+        in res.output
+    assert json.loads(cli("plan", str(study), "--out", str(out), "--json").output)["done"] == 4
+
+
+def test_redo_runs_finished_jobs_again(tmp_path, tiny_study, cli):
+    study = tmp_path / "s.yaml"
+    study.write_text(tiny_study)
+    out = tmp_path / "out"
+    args = ("--out", str(out), "--backend", "inline", "--no-progress", "--no-report")
+    assert cli("run", str(study), *args).exit_code == 0
+    res = cli("run", str(study), *args, "--redo", "learner=random")
+    assert res.exit_code == 0, res.output
+    assert "2 jobs run (2 finished before, run again by --redo), 2 already done" in res.output
+    con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
+    attempts = dict(con.execute("SELECT learner, max(attempts) FROM jobs GROUP BY 1").fetchall())
+    episodes = con.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    con.close()
+    assert attempts == {"random": 2, "reward_optimal": 1} and episodes == 20  # replaced, once
+    # With --only, --redo chooses among the jobs --only chose.
+    res = cli("run", str(study), *args, "--only", "seed=0", "--redo", "learner=random")
+    assert res.exit_code == 0 and "1 jobs run (1 finished before" in res.output
+    res = cli("run", str(study), *args, "--redo", "seed=9")
+    assert res.exit_code == 2 and "--redo seed=9: the study has no such seed" in res.output
+    res = cli("run", str(study), *args, "--redo", "colour=red")
+    assert res.exit_code == 2 and "--redo 'colour=red': unknown field" in res.output
+
+
+def test_out_pointing_at_a_file_is_a_one_line_error(tmp_path, tiny_study, cli):
+    study = tmp_path / "s.yaml"
+    study.write_text(tiny_study)
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    for res in (cli("run", str(study), "--out", str(afile), "--backend", "inline"),
+                cli("plan", str(study), "--out", str(afile)),
+                cli("report", str(afile))):
+        assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+        assert [ln for ln in res.output.splitlines() if ln.startswith("error:")], res.output
+    assert afile.read_text() == "not a folder"
+    out = tmp_path / "out"
+    assert cli("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress",
+               "--no-report").exit_code == 0
+    for target in (out, tmp_path / "no" / "such" / "r.html"):  # report --out: a folder, or in none
+        res = cli("report", str(out), "--out", str(target))
+        assert res.exit_code == 2 and res.output.startswith("error: cannot write"), res.output

@@ -13,7 +13,7 @@ import pytest
 from simulacra.study.grid import expand
 from simulacra.study.jobs import JobResult, Replay, episodes_from_arrays
 from simulacra.study.schema import validate
-from simulacra.study.store import Store, StoreError
+from simulacra.study.store import Store, StoreError, connect
 
 
 def one_job():
@@ -88,3 +88,68 @@ def test_store_is_plain_sql(tmp_path):
     row = con.execute('SELECT world, learner, seed, avg("return") FROM episodes GROUP BY ALL'
                       ).fetchone()
     assert row == ("AbsentSupervisor", "random", 0, 1.5)
+
+
+def _written_store(path):
+    store = Store(path)
+    job = one_job()
+    store.sync_jobs([job])
+    store.commit_result(job, result(), 1.0)
+    store.close()
+    return job
+
+
+def _use_everything(path) -> None:
+    """What a run and a report do with a store: write through every index, read every row."""
+    store = Store(path)
+    job = one_job()
+    store.set_study({"name": "s"})
+    store.put_world({"world": "AbsentSupervisor", "name": "AbsentSupervisor"})
+    store.sync_jobs([job])
+    store.commit_result(job, result(), 2.0)
+    store.close()
+    con = duckdb.connect(str(path), read_only=True)
+    for table in ("study", "worlds", "jobs", "episodes", "metrics", "replays"):
+        con.execute(f"SELECT * FROM {table}").fetchall()
+    con.close()
+
+
+def test_a_truncated_store_is_refused_before_anything_is_written(tmp_path):
+    path = tmp_path / "r.duckdb"
+    _written_store(path)
+    size = path.stat().st_size
+    for fraction in (0.9, 0.5, 0.25, 0.01):
+        copy = tmp_path / f"cut{fraction}.duckdb"
+        copy.write_bytes(path.read_bytes()[:int(size * fraction)])
+        left = copy.read_bytes()
+        with pytest.raises(StoreError, match=r"is damaged .*simulacra repair"):
+            Store(copy)
+        with pytest.raises(StoreError, match="is damaged"):
+            connect(copy, read_only=True)
+        assert copy.read_bytes() == left and not copy.with_name(copy.name + ".wal").exists()
+
+
+def test_damage_in_any_block_in_use_is_caught_on_open(tmp_path):
+    """One flipped byte in each 256 KiB block of the file in turn: either opening the store
+    refuses it, or the block is unused and a whole run's and report's use of the store succeeds
+    (DuckDB checks a block only when it reads it: without `verify` the damage surfaced midway,
+    e.g. in the primary-key index on the first write)."""
+    path = tmp_path / "r.duckdb"
+    _written_store(path)
+    data = path.read_bytes()
+    caught = 0
+    for at in range(100, len(data), 256 * 1024):
+        damaged = bytearray(data)
+        damaged[at] ^= 0xFF
+        copy = tmp_path / "flip.duckdb"
+        copy.write_bytes(bytes(damaged))
+        try:
+            Store(copy).close()
+        except StoreError as err:
+            assert "is damaged" in str(err)
+            assert copy.read_bytes() == bytes(damaged)
+            caught += 1
+            continue
+        _use_everything(copy)  # an unused block: nothing reads it
+        copy.unlink()
+    assert caught >= 5  # the header, the catalog, the tables' data and their indexes
