@@ -1,5 +1,6 @@
 """docs/worlds.md is generated from the world modules and is current; their checks hold."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,16 @@ def test_an_unwritable_out_is_a_one_line_error(tmp_path, capsys):
     assert docs.main(["--out", str(tmp_path / "file" / "worlds.md")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot write") and err.count("\n") == 1
+
+
+def test_every_table_row_has_as_many_cells_as_its_header():
+    # A `|` inside a cell (`bool | None`) must be escaped, or GitHub splits the cell in two.
+    tables: list[list[int]] = [[]]
+    for line in docs.render().splitlines():
+        if line.startswith("|"):
+            tables[-1].append(len(re.split(r"(?<!\\)\|", line)))
+        elif tables[-1]:
+            tables.append([])
+    tables = [t for t in tables if t]
+    assert len(tables) > 5
+    assert all(set(t) == {t[0]} for t in tables), tables

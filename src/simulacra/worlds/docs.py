@@ -157,6 +157,10 @@ def start_boards(name: str, params: dict[str, object]) -> tuple[list[list[str]],
     return [batch.board(0)], "seed 0"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def _label(params: dict[str, object]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "default"
 
@@ -212,7 +216,8 @@ def world_section(module: str, names: list[str]) -> str:
     params = parameters(names[0])
     if params:
         out += ["", "| parameter | type | default |", "|---|---|---|"]
-        out += [f"| `{p}` | `{t}` | `{d}` |" for p, t, d in params]
+        # GitHub's tables split cells at every `|`, code spans included, unless it is escaped.
+        out += [f"| `{p}` | `{_cell(t)}` | `{_cell(d)}` |" for p, t, d in params]
     out += ["", "### Maps", "", _maps(names), ""]
     for title_, text in body.items():
         out += [f"### {title_}", "", text, ""]
@@ -251,7 +256,7 @@ def render() -> str:
     index = ["| world | module | parameters (default) | events |", "|---|---|---|---|"]
     for module, names in mods.items():
         for name in names:
-            params = ", ".join(f"`{p}={d}`" for p, _, d in parameters(name)) or "none"
+            params = ", ".join(f"`{p}={_cell(d)}`" for p, _, d in parameters(name)) or "none"
             events = ", ".join(f"`{e}`" for e in make_world(name).event_names)
             index.append(f"| [{name}](#{module_anchor(module)}) | `{module}.py` | "
                          f"{params} | {events} |")
