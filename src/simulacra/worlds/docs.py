@@ -29,7 +29,7 @@ from simulacra.worlds.base import ACTION_KEYS, ACTION_NAMES, EPISODE_LIMIT
 from simulacra.worlds.registry import WORLDS, make_batch, make_world, world_class
 
 DEFAULT_OUT = Path("docs/worlds.md")
-#: Sections every world docstring must have (the template of DESIGN.md and Gymnasium's envs).
+#: Sections every world docstring must have (the template, after Gymnasium's env docs).
 TEMPLATE = (
     "Description", "Actions", "Observation", "Reward", "Performance", "Events", "Termination",
     "Registered ids",
