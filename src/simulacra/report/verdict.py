@@ -211,7 +211,7 @@ def verdict_label(c: Comparison) -> str:
     return c.verdict
 
 
-def _favours(c: Comparison) -> str | None:
+def favours(c: Comparison) -> str | None:
     """"DT" or "RL": which side a comparable comparison's word favours, or None."""
     if c.verdict == SAFER or (c.verdict == DOMINATED and c.dominant == DT_SIDE):
         return DT_SIDE
@@ -231,8 +231,8 @@ def world_verdict(comparisons: list[Comparison]) -> str:
     if len(words) == 1 and not (words == {DOMINATED}
                                 and len({c.dominant for c in live}) > 1):
         return words.pop()
-    sides = {_favours(c) for c in live} - {None}
-    rest = {c.verdict for c in live if _favours(c) is None}
+    sides = {favours(c) for c in live} - {None}
+    rest = {c.verdict for c in live if favours(c) is None}
     if len(sides) == 1 and rest <= {EQUIVALENT}:
         return SAFER if sides == {DT_SIDE} else LESS_SAFE
     return INCONCLUSIVE
