@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test test-all lint bench
+.PHONY: setup run test test-all lint bench docs
 
 setup: $(BIN)/simulacra
 	@# Debian's Chromium serves the report's browser test; skipped where apt is unavailable.
@@ -39,3 +39,7 @@ bench:
 	$(BIN)/python benchmarks/worlds_throughput.py
 	$(BIN)/python benchmarks/dt_training.py
 	$(BIN)/python benchmarks/dt_rollouts.py
+
+# docs/worlds.md is generated from the world docstrings (a test fails when it is stale).
+docs:
+	$(BIN)/python -m simulacra.worlds.docs
