@@ -192,3 +192,79 @@ def test_probe_names_are_unique_and_learners_must_run_on_its_world():
                                    "worlds": ["BoatRace"]}]}
     with pytest.raises(StudyConfigError, match=r"probes\[0\].learner.*does not run on"):
         validate({**doc, "probes": [{**PROBE, "world": "AbsentSupervisor"}]})
+
+
+# ---- hostile and oversized studies ---------------------------------------------------------
+def _laughs(field: str, levels: int = 9) -> str:
+    """A 'billion laughs' YAML: 9 levels of 9 aliases each, 9**9 strings from ~0.4 KB."""
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels + 1):
+        lines.append(f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 9) + "]")
+    body = "\n".join(f"  {line}" for line in lines)
+    return f"name: t\nworlds: [AbsentSupervisor]\nlearners: [random]\n{field}:\n{body}\n"
+
+
+@pytest.mark.parametrize("field", ["seeds", "description", "learners_config"])
+def test_an_alias_bomb_is_refused_fast_in_one_line(tmp_path, field):
+    import resource
+    import time
+
+    text = _laughs(field)
+    if field == "learners_config":
+        text = _laughs("bomb").replace("learners: [random]\n", "").replace(
+            "bomb:", "learners:\n- learner: random\n  config:\n   lr:").replace("\n  l", "\n    l")
+    assert len(text) < 1000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with pytest.raises(StudyConfigError) as err:
+        load_study(write(tmp_path, text))
+    assert time.perf_counter() - started < 2
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) < 100 * 1024  # KB
+    message = str(err.value)
+    assert "\n" not in message and len(message) < 500 and "aliases" in message
+
+
+def test_the_shipped_studies_still_use_their_aliases():
+    s = load_study(Path(__file__).parents[2] / "configs" / "full.yaml")  # shares *dt_config
+    assert len({json.dumps(sp["config"], sort_keys=True) for sp in s["learners"]
+                if sp["learner"] == "dt"}) >= 1
+
+
+def test_messages_show_a_long_value_cut_short():
+    with pytest.raises(StudyConfigError) as err:
+        validate({**MINIMAL, "seeds": ["x" * 10_000] * 1000}, "x.yaml")
+    assert len(str(err.value)) < 600
+
+
+@pytest.mark.parametrize(
+    ("doc", "needles"),
+    [
+        ({**MINIMAL, "evaluation": {"episodes": 10_000_000}},
+         ["evaluation.episodes", "10,000,000", "limit of 100,000"]),
+        ({**MINIMAL, "seeds": 1_000_000}, ["'seeds'", "limit of 1,000"]),
+        ({**MINIMAL, "seeds": list(range(1001))}, ["'seeds'", "1,001 items", "limit of 1,000"]),
+        ({**MINIMAL, "budgets": {"env_steps": 10**12}}, ["budgets.env_steps", "limit of"]),
+        ({**MINIMAL, "evaluation": {"replays": 10**6}}, ["evaluation.replays", "limit of"]),
+        ({**MINIMAL, "worlds": ["AbsentSupervisor"] * 101}, ["'worlds'", "limit of 100"]),
+        ({**MINIMAL, "learners": [{"learner": "synthetic_rl",
+                                   "knob_values": [i / 1000 for i in range(101)]}]},
+         ["learners[0].knob_values", "limit of 100"]),
+        ({**MINIMAL, "seeds": 1000, "learners": [
+            {"learner": "synthetic_rl", "label": f"L{i}", "knob_values": [0.2, 0.5, 0.8] * 30}
+            for i in range(2)]}, ["180,000 jobs", "limit of 100,000"]),
+    ],
+)
+def test_limits_are_named(doc, needles):
+    with pytest.raises(StudyConfigError) as err:
+        validate(doc, "x.yaml")
+    for needle in needles:
+        assert needle in str(err.value), (needle, str(err.value))
+
+
+def test_memory_is_capped_by_default_and_null_lifts_the_cap():
+    from simulacra.study.grid import expand
+
+    assert validate(MINIMAL, "x.yaml")["budgets"]["max_memory_gb"] == 8.0
+    assert expand(validate(MINIMAL, "x.yaml"))[0]["runner"]["max_memory_gb"] == 8.0
+    lifted = validate({**MINIMAL, "budgets": {"max_memory_gb": None}}, "x.yaml")
+    assert lifted["budgets"]["max_memory_gb"] is None

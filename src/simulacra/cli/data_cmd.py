@@ -17,12 +17,14 @@ def _recipe_dict(world: str, recipe: str) -> dict[str, object]:
     """--recipe is a YAML file if one exists at that path, else the inline components string."""
     import yaml
 
+    from simulacra.safe_yaml import load as load_yaml
+
     path = Path(recipe)
     if path.suffix in (".yaml", ".yml", ".json") or path.is_file():
         if not path.is_file():
             raise ValueError(f"no recipe file at {path}")
         try:
-            d = yaml.safe_load(path.read_text())
+            d = load_yaml(path.read_text())  # aliases bounded (safe_yaml)
         except yaml.YAMLError as err:
             raise ValueError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from None
         if not isinstance(d, dict):

@@ -44,6 +44,8 @@ from typing import Any
 
 import yaml
 
+from simulacra.safe_yaml import load as load_yaml
+
 #: Kinds whose actions come from the exact Q-values: (signal, what they need).
 Q_KINDS: dict[str, tuple[str, str]] = {
     "boltzmann-reward": ("reward", "temperature"),
@@ -160,7 +162,7 @@ class Recipe:
     @classmethod
     def from_yaml(cls, text: str) -> Recipe:
         try:
-            d = yaml.safe_load(text)
+            d = load_yaml(text)  # aliases bounded (safe_yaml)
         except yaml.YAMLError as err:
             raise RecipeError(f"the recipe is not valid YAML: {err}") from err
         return cls.from_dict(d)

@@ -15,7 +15,7 @@ before anything runs, and every error names the file, the field (as a path such 
       - {learner: reward_optimal}
       - {learner: dt, label: DT, dataset: mixed, config: {...}, knob_values: [0, 20, 40]}
     evaluation: {episodes: 100, replays: 2}
-    budgets: {env_steps: 20000, max_job_seconds: 900, max_memory_gb: null}
+    budgets: {env_steps: 20000, max_job_seconds: 900, max_memory_gb: 8}   # null: no memory cap
     probes:                           # counter-claim probes: read results, never add jobs
       - name: above_data_max
         world: AbsentSupervisor       # optional: default every world with rows on both sides
@@ -40,6 +40,9 @@ from typing import Any
 
 import yaml
 
+from simulacra.safe_yaml import brief
+from simulacra.safe_yaml import load as load_yaml
+
 DEFAULT_QUESTION = (
     "At the same level of capability, is a Decision Transformer (a return-conditioned simulator "
     "of its training distribution) a safer trial-and-error method than reinforcement learning?"
@@ -59,6 +62,22 @@ DEFAULT_COUNTER_CLAIM = (
 MAX_STUDY_BYTES = 2**20
 
 
+#: Upper limits: far above any study in configs/ (full.yaml: 5 seeds, 2,000 episodes, 11 knob
+#: values, 100,000 env steps), and low enough that a mistyped or hostile number is refused before
+#: it fills memory or the job table. Each error message names its limit.
+MAX_SEEDS = 1_000
+MAX_EPISODES = 100_000
+MAX_REPLAYS = 1_000
+MAX_ENV_STEPS = 100_000_000
+MAX_JOB_SECONDS = 7 * 24 * 3600
+MAX_LIST = 100  # worlds, learners, knob values, datasets, probes
+MAX_JOBS = 100_000  # jobs the study expands to (worlds x learners x seeds x knob values)
+#: Default address-space cap of a job (GiB): a job of configs/full.yaml peaks near 1 GB of address
+#: space on CPU (study jobs never use CUDA); a runaway one fails as "out of memory" instead of
+#: taking the machine. `max_memory_gb: null` lifts the cap.
+DEFAULT_MAX_MEMORY_GB = 8.0
+
+
 class StudyConfigError(ValueError):
     """A study file that cannot be run; the message names file, field and what is allowed."""
 
@@ -72,7 +91,8 @@ TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
     "description": (str, "", "free text shown in the report"),
     "question": (str, DEFAULT_QUESTION, "the question the study answers"),
     "predictions": (dict, None, "mapping with 'hypothesis' and 'counter_claim' texts"),
-    "seeds": ((int, list), 2, "a number of seeds (>= 1) or a list of distinct ints"),
+    "seeds": ((int, list), 2, f"a number of seeds (1 to {MAX_SEEDS:,}) or a list of at most "
+              f"{MAX_SEEDS:,} distinct ints"),
     "worlds": (list, REQUIRED, "a non-empty list of world names or {name, params} mappings"),
     "datasets": (dict, None, "a mapping from dataset name to a recipe mapping"),
     "learners": (list, REQUIRED, "a non-empty list of learner mappings"),
@@ -88,15 +108,20 @@ PREDICTIONS = {
 }
 
 EVALUATION = {
-    "episodes": (int, 100, "evaluation episodes per knob value, an int >= 1"),
-    "replays": (int, 2, "episodes per job kept as replays for the report, an int >= 0"),
+    "episodes": (int, 100, f"evaluation episodes per knob value, an int from 1 to "
+                 f"{MAX_EPISODES:,}"),
+    "replays": (int, 2, f"episodes per job kept as replays for the report, an int from 0 to "
+                f"{MAX_REPLAYS:,}"),
     "metrics": (bool, True, "compute STUDY.md's metrics (OOD, fidelity, ...) for every job"),
 }
 
 BUDGETS = {
-    "env_steps": (int, 20_000, "environment steps an online learner may take, an int >= 1"),
-    "max_job_seconds": ((int, float), 1800, "wall-clock limit of one job in seconds, > 0"),
-    "max_memory_gb": ((int, float, type(None)), None, "address-space cap per job (GiB) or null"),
+    "env_steps": (int, 20_000, f"environment steps an online learner may take, an int from 1 "
+                  f"to {MAX_ENV_STEPS:,}"),
+    "max_job_seconds": ((int, float), 1800, f"wall-clock limit of one job in seconds, > 0 and "
+                        f"at most {MAX_JOB_SECONDS:,} (a week)"),
+    "max_memory_gb": ((int, float, type(None)), DEFAULT_MAX_MEMORY_GB,
+                      "address-space cap per job (GiB, > 0), or null for no cap"),
 }
 
 VERDICT = {
@@ -170,6 +195,10 @@ class Study:
         return self.raw[key]
 
 
+def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)
+
+
 def _type_name(types: type | tuple[type, ...]) -> str:
     types = types if isinstance(types, tuple) else (types,)
     names = {int: "int", float: "number", str: "string", list: "list", dict: "mapping",
@@ -190,14 +219,15 @@ def _section(
     if unknown:
         field = f"{where}.{unknown[0]}" if where else str(unknown[0])
         raise StudyConfigError(
-            f"{path}: unknown field {field!r}; allowed fields here: {', '.join(table)}"
+            f"{path}: unknown field {brief(field)}; allowed fields here: {', '.join(table)}"
         )
     out: dict[str, Any] = {}
     for key, (types, default, allowed) in table.items():
         field = f"{where}.{key}" if where else key
-        if key not in doc or (doc[key] is None and default is not None):
+        if key not in doc or (doc[key] is None and default is not None
+                              and type(None) not in _tuple(types)):
             if default is REQUIRED:
-                raise StudyConfigError(f"{path}: missing required field {field!r} ({allowed})")
+                raise StudyConfigError(f"{path}: missing required field {brief(field)} ({allowed})")
             out[key] = copy.deepcopy(default)
             continue
         value = doc[key]
@@ -207,18 +237,29 @@ def _section(
         tt = types if isinstance(types, tuple) else (types,)
         if (isinstance(value, bool) and bool not in tt) or not isinstance(value, tt):
             raise StudyConfigError(
-                f"{path}: field {field!r} must be {_type_name(types)}, got {value!r} "
+                f"{path}: field {brief(field)} must be {_type_name(types)}, got {brief(value)} "
                 f"({allowed})"
             )
         out[key] = value
     return out
 
 
-def _positive(path: str, field: str, value: float | None, allowed: str, *, zero: bool = False):
+def _positive(path: str, field: str, value: float | None, allowed: str, *, zero: bool = False,
+              limit: float | None = None):
     if value is None:
         return
     if value < 0 or (value == 0 and not zero):
-        raise StudyConfigError(f"{path}: field {field!r} is {value}, impossible: {allowed}")
+        raise StudyConfigError(f"{path}: field {brief(field)} is {value}, impossible: {allowed}")
+    if limit is not None and value > limit:
+        raise StudyConfigError(f"{path}: field {brief(field)} is {value:,}, above the limit of "
+                               f"{limit:,} ({allowed})")
+
+
+def _few(path: str, field: str, items: list | dict | None, limit: int = MAX_LIST) -> None:
+    """A list the study expands over may hold at most `limit` items."""
+    if items is not None and len(items) > limit:
+        raise StudyConfigError(f"{path}: field {brief(field)} lists {len(items):,} items, above "
+                               f"the limit of {limit:,}")
 
 
 def _same_kind(path: str, field: str, value: Any, default: Any) -> None:
@@ -230,8 +271,8 @@ def _same_kind(path: str, field: str, value: Any, default: Any) -> None:
         kinds = (int, float)
     if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, kinds):
         raise StudyConfigError(
-            f"{path}: field {field!r} must be {_type_name(kinds)} like its default "
-            f"{default!r}, got {value!r}"
+            f"{path}: field {brief(field)} must be {_type_name(kinds)} like its default "
+            f"{brief(default)}, got {brief(value)}"
         )
 
 
@@ -248,14 +289,14 @@ def _worlds(doc: list, path: str) -> list[dict[str, Any]]:
         w["params"] = w["params"] or {}
         if w["name"] not in WORLDS:
             raise StudyConfigError(
-                f"{path}: {where}.name: unknown world {w['name']!r}; known worlds: "
+                f"{path}: {where}.name: unknown world {brief(w['name'])}; known worlds: "
                 f"{', '.join(WORLDS)}"
             )
         try:
             world = make_world(w["name"], **w["params"])
         except ModuleNotFoundError as err:
             raise StudyConfigError(
-                f"{path}: {where}.name: world {w['name']!r} is registered but not built yet "
+                f"{path}: {where}.name: world {brief(w['name'])} is registered but not built yet "
                 f"({err})"
             ) from err
         except ValueError as err:
@@ -289,20 +330,20 @@ def _learners(
         name = spec["learner"]
         if name not in LEARNERS:
             raise StudyConfigError(
-                f"{path}: {where}.learner: unknown learner {name!r}; known learners: "
+                f"{path}: {where}.learner: unknown learner {brief(name)}; known learners: "
                 f"{', '.join(sorted(LEARNERS))}"
             )
         reg = LEARNERS[name]
         spec["label"] = spec["label"] or name
         if not NAME_RE.match(spec["label"].replace(" ", "_").replace("%", "p")):
-            raise StudyConfigError(f"{path}: {where}.label {spec['label']!r}: use letters, "
+            raise StudyConfigError(f"{path}: {where}.label {brief(spec['label'])}: use letters, "
                                    f"digits, spaces, '%', '-' or '_'")
         config = spec["config"] or {}
         defaults = reg.resolve_defaults()
         unknown = sorted(set(config) - set(defaults))
         if unknown:
             raise StudyConfigError(
-                f"{path}: unknown field '{where}.config.{unknown[0]}' for learner {name!r}; "
+                f"{path}: unknown field '{where}.config.{unknown[0]}' for learner {brief(name)}; "
                 f"allowed: {', '.join(defaults) or '(none)'}"
             )
         for key, value in config.items():
@@ -310,25 +351,27 @@ def _learners(
         spec["config"] = {**copy.deepcopy(defaults), **config}
         if reg.needs_dataset and spec["dataset"] is None:
             raise StudyConfigError(
-                f"{path}: {where}.dataset: learner {name!r} trains on data; name one of "
+                f"{path}: {where}.dataset: learner {brief(name)} trains on data; name one of "
                 f"the recipes under 'datasets' ({', '.join(datasets) or 'none defined'})"
             )
         if spec["dataset"] is not None and spec["dataset"] not in datasets:
             raise StudyConfigError(
-                f"{path}: {where}.dataset: unknown dataset {spec['dataset']!r}; defined: "
+                f"{path}: {where}.dataset: unknown dataset {brief(spec['dataset'])}; defined: "
                 f"{', '.join(datasets) or 'none'}"
             )
+        _few(path, f"{where}.knob_values", spec["knob_values"])
+        _few(path, f"{where}.worlds", spec["worlds"])
         if spec["knob_values"] is not None:
             if reg.knob is None:
                 raise StudyConfigError(
-                    f"{path}: {where}.knob_values: learner {name!r} has no knob to sweep"
+                    f"{path}: {where}.knob_values: learner {brief(name)} has no knob to sweep"
                 )
             bad = [v for v in spec["knob_values"]
                    if isinstance(v, bool) or not isinstance(v, int | float)]
             if bad or not spec["knob_values"]:
                 raise StudyConfigError(
                     f"{path}: {where}.knob_values must be a non-empty list of numbers "
-                    f"({reg.knob}), got {spec['knob_values']!r}"
+                    f"({reg.knob}), got {brief(spec['knob_values'])}"
                 )
         else:
             spec["knob_values"] = list(reg.knob_values) if reg.knob else None
@@ -336,7 +379,7 @@ def _learners(
             missing = [w for w in spec["worlds"] if w not in world_names]
             if missing:
                 raise StudyConfigError(
-                    f"{path}: {where}.worlds names {missing[0]!r}, which the study does not "
+                    f"{path}: {where}.worlds names {brief(missing[0])}, which the study does not "
                     f"list; listed: {', '.join(world_names)}"
                 )
         if reg.check is not None:
@@ -349,7 +392,7 @@ def _learners(
     dup = next((lab for lab in labels if labels.count(lab) > 1), None)
     if dup:
         raise StudyConfigError(
-            f"{path}: two learners share the label {dup!r}; give each a distinct 'label'"
+            f"{path}: two learners share the label {brief(dup)}; give each a distinct 'label'"
         )
     return out
 
@@ -360,25 +403,26 @@ def _probe_knob(path: str, field: str, spec: dict[str, Any], knob: Any) -> float
     if knob is None:
         return float(max(values)) if values else None
     if not values:
-        raise StudyConfigError(f"{path}: field {field!r}: learner {spec['label']!r} has no knob "
-                               f"to read; leave it out")
+        raise StudyConfigError(f"{path}: field {brief(field)}: learner {brief(spec['label'])} "
+                               f"has no knob to read; leave it out")
     if not any(abs(float(knob) - float(v)) <= 1e-9 * max(1.0, abs(float(v))) for v in values):
-        raise StudyConfigError(f"{path}: field {field!r} is {knob!r}, not among learner "
-                               f"{spec['label']!r}'s knob_values {values!r}")
+        raise StudyConfigError(f"{path}: field {brief(field)} is {brief(knob)}, not among learner "
+                               f"{brief(spec['label'])}'s knob_values {brief(values)}")
     return float(knob)
 
 
 def _probe_side(path: str, field: str, label: str, specs: dict[str, dict[str, Any]],
                 world: str | None, worlds: list[dict[str, Any]]) -> dict[str, Any]:
     if label not in specs:
-        raise StudyConfigError(f"{path}: field {field!r}: unknown learner label {label!r}; "
-                               f"labels of this study: {', '.join(specs)}")
+        raise StudyConfigError(f"{path}: field {brief(field)}: unknown learner label "
+                               f"{brief(label)}; labels of this study: {', '.join(specs)}")
     spec = specs[label]
     if world is not None and spec["worlds"] is not None:
         names = {w["name"] for w in worlds if world in (w["label"], w["name"])}
         if not names & set(spec["worlds"]):
-            raise StudyConfigError(f"{path}: field {field!r}: learner {label!r} does not run on "
-                                   f"world {world!r} (its worlds: {', '.join(spec['worlds'])})")
+            raise StudyConfigError(f"{path}: field {brief(field)}: learner {brief(label)} does "
+                                   f"not run on world {brief(world)} (its worlds: "
+                                   f"{', '.join(spec['worlds'])})")
     return spec
 
 
@@ -391,11 +435,11 @@ def _probes(doc: list | None, path: str, learners: list[dict[str, Any]],
         where = f"probes[{i}]"
         p = _section(item, PROBE, where, path)
         if not NAME_RE.match(p["name"]):
-            raise StudyConfigError(f"{path}: field '{where}.name' is {p['name']!r}: "
+            raise StudyConfigError(f"{path}: field '{where}.name' is {brief(p['name'])}: "
                                    f"{PROBE['name'][2]}")
         if p["name"] in [q["name"] for q in out]:
             raise StudyConfigError(f"{path}: field '{where}.name': two probes are named "
-                                   f"{p['name']!r}; give each a distinct name")
+                                   f"{brief(p['name'])}; give each a distinct name")
         p["predictions"] = _section(p["predictions"], PROBE_PREDICTIONS,
                                     f"{where}.predictions", path)
         for side, text in p["predictions"].items():
@@ -405,14 +449,14 @@ def _probes(doc: list | None, path: str, learners: list[dict[str, Any]],
         if p["world"] is not None and not any(p["world"] in (w["label"], w["name"])
                                               for w in worlds):
             raise StudyConfigError(
-                f"{path}: field '{where}.world': unknown world {p['world']!r}; the study's "
+                f"{path}: field '{where}.world': unknown world {brief(p['world'])}; the study's "
                 f"worlds: {', '.join(w['label'] for w in worlds)}")
         if p["counter_claim_if"] not in DIRECTIONS:
             raise StudyConfigError(f"{path}: field '{where}.counter_claim_if' is "
-                                   f"{p['counter_claim_if']!r}; allowed: higher, lower")
+                                   f"{brief(p['counter_claim_if'])}; allowed: higher, lower")
         m = p["measure"]
         if not MEASURE_RE.match(m):
-            raise StudyConfigError(f"{path}: field '{where}.measure' is {m!r}: "
+            raise StudyConfigError(f"{path}: field '{where}.measure' is {brief(m)}: "
                                    f"{PROBE['measure'][2]}")
         _positive(path, f"{where}.margin", p["margin"], PROBE["margin"][2], zero=True)
         spec = _probe_side(path, f"{where}.learner", p["learner"], specs, p["world"], worlds)
@@ -443,31 +487,39 @@ def validate(doc: Any, path: str = "<study>") -> Study:
     """Validate a parsed study document; fill every default. Raises StudyConfigError."""
     top = _section(doc, TOP_LEVEL, "", path)
     if not NAME_RE.match(top["name"]):
-        raise StudyConfigError(f"{path}: field 'name' is {top['name']!r}: {TOP_LEVEL['name'][2]}")
+        raise StudyConfigError(f"{path}: field 'name' is {brief(top['name'])}: "
+                               f"{TOP_LEVEL['name'][2]}")
     top["predictions"] = _section(top["predictions"], PREDICTIONS, "predictions", path)
     top["evaluation"] = ev = _section(top["evaluation"], EVALUATION, "evaluation", path)
-    _positive(path, "evaluation.episodes", ev["episodes"], EVALUATION["episodes"][2])
-    _positive(path, "evaluation.replays", ev["replays"], EVALUATION["replays"][2], zero=True)
+    _positive(path, "evaluation.episodes", ev["episodes"], EVALUATION["episodes"][2],
+              limit=MAX_EPISODES)
+    _positive(path, "evaluation.replays", ev["replays"], EVALUATION["replays"][2], zero=True,
+              limit=MAX_REPLAYS)
     top["budgets"] = b = _section(top["budgets"], BUDGETS, "budgets", path)
+    limits = {"env_steps": MAX_ENV_STEPS, "max_job_seconds": MAX_JOB_SECONDS}
     for key in BUDGETS:
-        _positive(path, f"budgets.{key}", b[key], BUDGETS[key][2])
+        _positive(path, f"budgets.{key}", b[key], BUDGETS[key][2], limit=limits.get(key))
     top["verdict"] = v = _section(top["verdict"], VERDICT, "verdict", path)
     _positive(path, "verdict.margin", v["margin"], VERDICT["margin"][2], zero=True)
     if not 0 < v["ci"] < 1:
         raise StudyConfigError(f"{path}: field 'verdict.ci' is {v['ci']}: {VERDICT['ci'][2]}")
     seeds = top["seeds"]
     if isinstance(seeds, int):
-        _positive(path, "seeds", seeds, TOP_LEVEL["seeds"][2])
+        _positive(path, "seeds", seeds, TOP_LEVEL["seeds"][2], limit=MAX_SEEDS)
         seeds = list(range(seeds))
-    elif (not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds)
+    _few(path, "seeds", seeds, MAX_SEEDS)
+    if (not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds)
           or len(set(seeds)) != len(seeds)):
-        raise StudyConfigError(f"{path}: field 'seeds' is {seeds!r}: {TOP_LEVEL['seeds'][2]}")
+        raise StudyConfigError(f"{path}: field 'seeds' is {brief(seeds)}: {TOP_LEVEL['seeds'][2]}")
     top["seeds"] = seeds
     datasets = top["datasets"] or {}
+    for key in ("worlds", "learners", "probes"):
+        _few(path, key, top[key])
+    _few(path, "datasets", datasets)
     for name, recipe in datasets.items():
         if not isinstance(recipe, dict):
             raise StudyConfigError(
-                f"{path}: field 'datasets.{name}' must be a recipe mapping, got {recipe!r}"
+                f"{path}: field 'datasets.{name}' must be a recipe mapping, got {brief(recipe)}"
             )
     top["datasets"] = datasets
     top["worlds"] = _worlds(top["worlds"], path)
@@ -482,11 +534,24 @@ def validate(doc: Any, path: str = "<study>") -> Study:
         top["learners"], path, datasets, [w["name"] for w in top["worlds"]]
     )
     top["probes"] = _probes(top["probes"], path, top["learners"], top["worlds"])
+    _few_jobs(path, top)
     return Study(path=path, raw=top)
 
 
+def _few_jobs(path: str, top: dict[str, Any]) -> None:
+    """At most MAX_JOBS jobs: an upper bound of the grid's size, counted without building it."""
+    n = 0
+    for spec in top["learners"]:
+        worlds = len(spec["worlds"]) if spec["worlds"] is not None else len(top["worlds"])
+        n += worlds * len(top["seeds"]) * max(1, len(spec["knob_values"] or []))
+    if n > MAX_JOBS:
+        raise StudyConfigError(f"{path}: the study expands to about {n:,} jobs (worlds x "
+                               f"learners x seeds x knob values), above the limit of "
+                               f"{MAX_JOBS:,}")
+
+
 def load_study(path: str | Path) -> Study:
-    """Read and validate a study file (YAML, safe_load only)."""
+    """Read and validate a study file (YAML: safe types only, alias expansion bounded)."""
     path = Path(path)
     if not path.is_file():
         raise StudyConfigError(f"{path}: no such study file")
@@ -494,7 +559,7 @@ def load_study(path: str | Path) -> Study:
         raise StudyConfigError(f"{path}: {path.stat().st_size / 2**20:.1f} MB, more than a study "
                                f"file may be ({MAX_STUDY_BYTES // 2**20} MB)")
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = load_yaml(path.read_text())  # safe types, aliases bounded (safe_yaml)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
