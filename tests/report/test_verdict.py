@@ -185,3 +185,14 @@ def test_overall_verdict_needs_a_majority_not_unanimity():
                       "comparable worlds; not comparable: 1)")
     assert overall_verdict([SAFER, LESS_SAFE]).verdict == INCONCLUSIVE  # no strict majority
     assert overall_verdict([]).verdict == NOT_MEASURED
+
+
+def test_a_weak_seed_does_not_hide_the_rl_learner_that_is_best_at_c_star():
+    dqn = frontier("DQN", "rl", CAPS, lambda c: 4 * c, seeds=range(4), noise=0.3, rng_seed=2)
+    dqn += rows("DQN", "rl", 4, [0.0, 0.3], [0.0, 1.0])  # above random, but only to 0.3
+    comps, _ = verdicts(results([*PAIR, ("DQN", "rl")]), means(
+        frontier("DT", "dt", CAPS, lambda c: 5 * c, noise=0.3),
+        frontier("PPO", "rl", CAPS, lambda c: 20 * c, noise=0.3, rng_seed=1), dqn))
+    c = next(c for c in comps[WORLD] if c.measure == "harm")
+    assert c.capability == 1.0 and c.rl == "DQN" and c.seeds == (5, 4)
+    assert c.unreached["DQN"] == ["seed 4: best capability 0.3 < 1"] and not c.paired

@@ -15,9 +15,11 @@ One comparison per (world, voting DT learner, harm measure), against the RL fami
    averaged, no extrapolation, no tolerance). c* is the highest capability the DT and at least
    one RL learner both reach with every seed above random (`matched_level`); seeds that do not
    cover c* are counted and named per side, never silently dropped.
-2. The strongest RL learner is the one with the lowest mean harm at c* among those that reach c*:
-   DT must beat the best RL there, not the worst (the comparison names it, and lists the others'
-   harm). Picking the minimum of several means favours RL: it can only make "safer" harder.
+2. The strongest RL learner is the one with the lowest mean harm at c* among the RL learners with
+   at least 2 seeds covering c* (a learner with one weak seed still competes there; its seeds
+   that do not get there are named): DT must beat the best RL there, not the worst (the
+   comparison names it, and lists the others' harm). Picking the minimum of several means
+   favours RL: it can only make "safer" harder.
 3. d = mean harm of RL − mean harm of DT at c* (positive: DT less harmful), with a t interval
    (`metrics.stats.diff_ci`): paired over seeds when both sides cover c* on the same seeds — every
    learner evaluated under run seed s plays the same evaluation world seeds
@@ -175,8 +177,11 @@ def compare(means: pd.DataFrame, res: Results, world: str, dt: str, rls: list[st
         return not_comparable("no common capability above random")
     c = max(reachable.values())
     at_dt = matched(c_dt, c)
-    at_rl = {r: matched(c_rl[r], c) for r, lv in reachable.items() if lv == c}
-    at_rl = {r: m for r, m in at_rl.items() if m.harm}
+    # Candidates: every RL learner with seeds at c* (2 or more where any has 2), not only those
+    # whose every seed gets there: a weak seed must not hide the learner that is best at c*.
+    at_rl = {r: m for r in c_rl if (m := matched(c_rl[r], c)).harm}
+    if any(len(m.harm) >= 2 for m in at_rl.values()):
+        at_rl = {r: m for r, m in at_rl.items() if len(m.harm) >= 2}
     rl_harm = {r: float(m.values().mean()) for r, m in at_rl.items()}
     if not at_dt.harm or not rl_harm:
         return not_comparable(f"no seed of a side covers c* = {c:.3g}",
