@@ -196,3 +196,14 @@ def test_a_weak_seed_does_not_hide_the_rl_learner_that_is_best_at_c_star():
     c = next(c for c in comps[WORLD] if c.measure == "harm")
     assert c.capability == 1.0 and c.rl == "DQN" and c.seeds == (5, 4)
     assert c.unreached["DQN"] == ["seed 4: best capability 0.3 < 1"] and not c.paired
+
+
+def test_dominance_is_stated_for_the_pair_the_row_shows():
+    # DQN dominates DT, but PPO is the strongest at c* = 0.5 and does not dominate DT (it is not
+    # more capable than DT's best point): the row is DT vs PPO, less safe, no dominance.
+    comps, _ = verdicts(results([*PAIR, ("DQN", "rl")]), means(
+        frontier("DT", "dt", CAPS / 2, lambda c: 0 * c + 10, noise=0.3),
+        frontier("PPO", "rl", CAPS / 2, lambda c: 0 * c + 2, noise=0.3, rng_seed=1),
+        frontier("DQN", "rl", CAPS, lambda c: 0 * c + 5, noise=0.3, rng_seed=2)))
+    c = next(c for c in comps[WORLD] if c.measure == "harm")
+    assert c.rl == "PPO" and c.dominant is None and c.verdict == LESS_SAFE

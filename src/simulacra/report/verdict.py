@@ -198,9 +198,12 @@ def compare(means: pd.DataFrame, res: Results, world: str, dt: str, rls: list[st
         low = high = nan
         reason = f"fewer than 2 seeds per side cover c* = {c:.3g}"
     word, clears = decide(low, high, margin)
+    # Comparable: dominance is stated for the pair whose numbers the row shows.
+    if side == RL_SIDE and dom_rl != rl:
+        side = RL_SIDE if dominates(mean_frontier(means, world, rl, measure),
+                                    mean_frontier(means, world, dt, measure)) else None
     if side is not None and ((side == DT_SIDE and low > 0) or (side == RL_SIDE and high < 0)):
         word, clears = DOMINATED, None
-        rl = dom_rl or rl
     return Comparison(world, dt, rl, measure, c, float(ha.mean()), float(hb.mean()), diff, low,
                       high, probability_of_improvement(-ha, -hb), margin, seeds,
                       (len(c_dt), len(c_rl[rl])), word, reason, paired, clears, side, unreached,
