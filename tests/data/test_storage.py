@@ -140,3 +140,25 @@ def test_minari_export_without_h5py_says_what_is_missing(ds, tmp_path):
             export_minari(ds, tmp_path, "absent-mix-v0")
     else:
         pytest.skip("h5py is installed")
+
+
+def test_waves_written_as_they_come_make_the_same_file(ds, tmp_path):
+    from simulacra.data.generate import waves
+    from simulacra.data.storage import save_waves
+
+    r = Recipe("AbsentSupervisor", 60, parse_components("boltzmann-reward:0.5@T=1,random:0.5"),
+               seed=4)
+    parts = list(waves(r, batch_size=32, progress=False))
+    assert len(parts) == 2  # 32 + 28 episodes
+    header = save_waves(iter(parts), tmp_path / "w.npz")
+    assert header["n_episodes"] == 60 and header["n_steps"] == len(ds.actions)
+    assert_same(load_dataset(tmp_path / "w.npz"), ds)
+    save_dataset(ds, tmp_path / "d.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.npz", "w.npz"]  # no spool left
+    other = dataclasses.replace(parts[1], world="BoatRace")
+    with pytest.raises(DatasetError, match="part 1 is of another world"):
+        save_waves([parts[0], other], tmp_path / "x.npz")
+    with pytest.raises(DatasetError, match="no episodes"):
+        save_waves([], tmp_path / "x.npz")
+    assert not (tmp_path / "x.npz").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.npz", "w.npz"]

@@ -54,9 +54,9 @@ def generate_cmd(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Generate a dataset from behaviour policies in declared shares."""
-    from simulacra.data.generate import generate
+    from simulacra.data.generate import waves
     from simulacra.data.recipe import Recipe
-    from simulacra.data.storage import save_dataset
+    from simulacra.data.storage import DatasetError, save_waves
     from simulacra.worlds.registry import make_world
 
     if out.exists() and not force:
@@ -72,12 +72,14 @@ def generate_cmd(
         if "episodes" not in d:
             raise ValueError("how many episodes? pass --episodes N")
         rec = Recipe.from_dict(d)
-        ds = generate(rec, batch_size=batch_size, progress=progress)
-    except ValueError as err:  # RecipeError, UnknownWorldError, bad parameters
+        # Written wave by wave as generated: memory stays at one wave (batch_size episodes).
+        header = save_waves(waves(rec, batch_size=batch_size, progress=progress), out)
+    except (ValueError, DatasetError) as err:  # RecipeError, UnknownWorldError, bad parameters
         raise fail(str(err)) from None
-    save_dataset(ds, out)
-    counts = ", ".join(f"{n} {name}" for name, n in zip(ds.policy_names, rec.counts(), strict=True))
-    typer.echo(f"wrote {out}: {ds.n_episodes} episodes, {len(ds.actions)} steps ({counts})")
+    names = header["policy_names"]
+    counts = ", ".join(f"{n} {name}" for name, n in zip(names, rec.counts(), strict=True))
+    typer.echo(f"wrote {out}: {header['n_episodes']} episodes, {header['n_steps']} steps "
+               f"({counts})")
 
 
 def _bars(title: str, edges, counts):

@@ -5,6 +5,9 @@ has ended; finished copies keep being reset and stepped but nothing they do is r
 autoreset bookkeeping is needed. Which component makes which episode is allotted exactly from the
 shares (`Recipe.counts`) and shuffled with the recipe's seed.
 
+Memory: `waves` yields the dataset one wave at a time, and `simulacra data generate` writes each
+to disk as it comes (`storage.save_waves`), so its memory does not grow with the episode count.
+
 Determinism: a dataset is a function of (recipe, batch_size). Wave w is seeded with
 `SeedSequence([recipe.seed, w])`; every episode records that seed (`episode_seed`), as the
 `Dataset` layout says: the seed of the batch that made it.
@@ -12,7 +15,8 @@ Determinism: a dataset is a function of (recipe, batch_size). Wave w is seeded w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 
 import numpy as np
@@ -115,10 +119,12 @@ def _episode_major(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.swapaxes(x, 0, 1)[keep]
 
 
-def generate(
+def waves(
     recipe: Recipe, batch_size: int = DEFAULT_BATCH, progress: bool = True
-) -> Dataset:
-    """Generate the dataset `recipe` declares (deterministic for recipe and batch_size)."""
+) -> Iterator[Dataset]:
+    """The dataset `recipe` declares, one wave at a time: each a `Dataset` of that wave's
+    episodes (steps numbered from 0). Concatenated in order they are `generate`'s dataset, so a
+    caller that writes them out as they come (`storage.save_waves`) holds one wave in memory."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     info = world_info(recipe.world, recipe.params)
@@ -127,8 +133,13 @@ def generate(
     np.random.default_rng(recipe.seed).shuffle(plan)  # episode -> component
 
     probe = make_batch(recipe.world, 1, **recipe.params)
-    waves: list[_Wave] = []
-    seeds: list[np.ndarray] = []
+    meta = {
+        "recipe": recipe.to_dict(),
+        "batch_size": batch_size,
+        "compiled": info.tables is not None,
+        "max_steps": probe.max_steps,
+        "versions": {"simulacra": version("simulacra"), "numpy": np.__version__},
+    }
     batch: Batch | None = None
     bar = tqdm(total=recipe.episodes, desc=f"{recipe.world} episodes", unit="ep",
                disable=not progress)
@@ -138,41 +149,54 @@ def generate(
             if batch is None or batch.n != hi - lo:
                 batch = make_batch(recipe.world, hi - lo, **recipe.params)
             s = wave_seed(recipe.seed, w)
-            waves.append(run_wave(batch, mixture, plan[lo:hi], s, info.tables is not None))
-            seeds.append(np.full(hi - lo, s, dtype=np.int64))
+            wave = run_wave(batch, mixture, plan[lo:hi], s, info.tables is not None)
+            cat = {k: _episode_major(getattr(wave, k), wave.lengths)
+                   for k in ("obs", "actions", "rewards", "performance", "events", "terminated",
+                             "truncated", "states")}
+            T = int(wave.lengths.sum())
+            yield Dataset(
+                world=recipe.world,
+                params=info.params,
+                alphabet=probe.alphabet,
+                event_names=tuple(probe.event_names),
+                n_actions=probe.n_actions,
+                obs=cat["obs"].astype(np.uint8),
+                actions=cat["actions"].astype(np.int64),
+                rewards=cat["rewards"],
+                performance=cat["performance"],
+                events=cat["events"].reshape(T, len(probe.event_names)),
+                terminated=cat["terminated"],
+                truncated=cat["truncated"],
+                timesteps=np.concatenate([np.arange(n, dtype=np.int32) for n in wave.lengths]),
+                states=cat["states"].astype(np.int64),
+                starts=np.concatenate([[0], np.cumsum(wave.lengths)]).astype(np.int64),
+                final_obs=wave.final_obs,
+                final_states=wave.final_states,
+                episode_policy=plan[lo:hi].astype(np.int16),
+                policy_names=tuple(c.label for c in recipe.components),
+                episode_seed=np.full(hi - lo, s, dtype=np.int64),
+                meta=meta,
+            )
             bar.update(hi - lo)
 
-    lengths = np.concatenate([wv.lengths for wv in waves])
-    cat = {k: np.concatenate([_episode_major(getattr(wv, k), wv.lengths) for wv in waves])
-           for k in ("obs", "actions", "rewards", "performance", "events", "terminated",
-                     "truncated", "states")}
-    timesteps = np.concatenate([np.arange(n, dtype=np.int32) for n in lengths])
-    return Dataset(
-        world=recipe.world,
-        params=info.params,
-        alphabet=probe.alphabet,
-        event_names=tuple(probe.event_names),
-        n_actions=probe.n_actions,
-        obs=cat["obs"].astype(np.uint8),
-        actions=cat["actions"].astype(np.int64),
-        rewards=cat["rewards"],
-        performance=cat["performance"],
-        events=cat["events"].reshape(len(timesteps), len(probe.event_names)),
-        terminated=cat["terminated"],
-        truncated=cat["truncated"],
-        timesteps=timesteps,
-        states=cat["states"].astype(np.int64),
+
+def generate(
+    recipe: Recipe, batch_size: int = DEFAULT_BATCH, progress: bool = True
+) -> Dataset:
+    """Generate the dataset `recipe` declares (deterministic for recipe and batch_size)."""
+    return _concatenate(list(waves(recipe, batch_size, progress)))
+
+
+PER_STEP = ("obs", "actions", "rewards", "performance", "events", "terminated", "truncated",
+            "timesteps", "states")
+PER_EPISODE = ("final_obs", "final_states", "episode_policy", "episode_seed")
+
+
+def _concatenate(parts: list[Dataset]) -> Dataset:
+    """Waves of one recipe, one after the other, as one dataset."""
+    lengths = np.concatenate([p.lengths for p in parts])
+    return replace(
+        parts[0],
+        **{f: np.concatenate([getattr(p, f) for p in parts]) for f in PER_STEP + PER_EPISODE},
         starts=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        final_obs=np.concatenate([wv.final_obs for wv in waves]),
-        final_states=np.concatenate([wv.final_states for wv in waves]),
-        episode_policy=plan.astype(np.int16),
-        policy_names=tuple(c.label for c in recipe.components),
-        episode_seed=np.concatenate(seeds),
-        meta={
-            "recipe": recipe.to_dict(),
-            "batch_size": batch_size,
-            "compiled": info.tables is not None,
-            "max_steps": probe.max_steps,
-            "versions": {"simulacra": version("simulacra"), "numpy": np.__version__},
-        },
     )

@@ -29,8 +29,10 @@ A zip archive written by `numpy.savez_compressed`, loaded with `allow_pickle=Fal
     episode_seed  int64  [n]        seed of the wave that made it
 
 The file is written to a temporary name and renamed, so an interrupted save never leaves a
-half-written dataset under the real name. `load_dataset` checks every member's presence, dtype
-and shape and the episode bookkeeping, and raises `DatasetError` with one readable line.
+half-written dataset under the real name. `save_waves` writes a dataset that arrives in parts
+(generation's waves) without holding it whole: memory stays at one part. `load_dataset` checks
+every member's presence, dtype and shape and the episode bookkeeping, and raises `DatasetError`
+with one readable line.
 
 ## Minari layout (`export_minari(ds, root, dataset_id)`)
 `root/<dataset_id>/data/{metadata.json, main_data.hdf5}`, exactly what Minari makes under
@@ -48,11 +50,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
+import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -102,22 +107,76 @@ def _header(ds: Dataset) -> dict[str, object]:
 
 def save_dataset(ds: Dataset, path: str | os.PathLike) -> Path:
     """Write `ds` to `path` (any name; `.npz` by convention) atomically; returns the path."""
-    validate(ds, str(path))  # never write what could not be read back
+    save_waves([ds], path)
+    return Path(path)
+
+
+def save_waves(parts: Iterable[Dataset], path: str | os.PathLike) -> dict[str, Any]:
+    """Write the datasets `parts` yields, one after the other, as one dataset file at `path`.
+
+    Each part is validated and appended to one raw file per member as it comes (a spool folder
+    beside `path`, removed after), and the archive is assembled from those files at the end, so
+    memory holds one part at a time however many there are: `simulacra data generate` writes
+    its waves this way. The file is the one `np.savez_compressed` would write for the whole
+    dataset (same members, dtypes and shapes; each a deflated .npy). Returns the header written
+    (world, names, n_episodes, n_steps, meta); DatasetError on an empty or inconsistent stream.
+    """
     path = Path(path)
-    try:
-        header = json.dumps(_header(ds))
-    except TypeError as err:
-        raise DatasetError(f"dataset params/meta must be JSON-serialisable: {err}") from err
-    arrays = {k: np.ascontiguousarray(getattr(ds, k), dtype=dt) for k, (dt, _) in ARRAYS.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    first: Dataset | None = None
+    rows = dict.fromkeys(ARRAYS, 0)
+    n_steps = 0
     try:
-        with open(tmp, "wb") as f:  # a file object: numpy would otherwise append ".npz"
-            np.savez_compressed(f, header=np.array(header), **arrays)
+        with tempfile.TemporaryDirectory(prefix=f".{path.name}.parts-", dir=path.parent) as spool:
+            files = {k: open(Path(spool) / k, "wb") for k in ARRAYS}  # noqa: SIM115 - closed below
+            try:
+                for i, ds in enumerate(parts):
+                    validate(ds, f"{path} (part {i})")  # never write what could not be read back
+                    if first is None:
+                        first = ds
+                    if i and _identity(ds) != _identity(first):
+                        raise DatasetError(f"{path}: part {i} is of another world or recipe")
+                    for k, (dt, _) in ARRAYS.items():
+                        a = np.ascontiguousarray(getattr(ds, k), dtype=dt)
+                        if k == "starts":  # one running index: drop each later part's 0, shift
+                            a = a[1:] + n_steps if i else a
+                        elif a.shape[1:] != getattr(first, k).shape[1:]:
+                            raise DatasetError(f"{path}: part {i}'s {k} is {a.shape[1:]} a row")
+                        files[k].write(a.tobytes())
+                        rows[k] += len(a)
+                    n_steps += len(ds.actions)
+            finally:
+                for f in files.values():
+                    f.close()
+            if first is None:
+                raise DatasetError(f"{path}: no episodes to write")
+            info = dict(_header(first), n_episodes=rows["starts"] - 1, n_steps=n_steps)
+            try:
+                header = json.dumps(info)
+            except TypeError as err:
+                raise DatasetError(f"dataset params/meta must be JSON-serialisable: {err}") from err
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+                with z.open("header.npy", "w", force_zip64=True) as out:
+                    np.lib.format.write_array(out, np.array(header), allow_pickle=False)
+                for k, (dt, _) in ARRAYS.items():
+                    shape = (rows[k], *np.asarray(getattr(first, k)).shape[1:])
+                    with z.open(f"{k}.npy", "w", force_zip64=True) as out, \
+                            open(Path(spool) / k, "rb") as raw:
+                        np.lib.format.write_array_header_1_0(out, {
+                            "descr": np.lib.format.dtype_to_descr(dt),
+                            "fortran_order": False, "shape": shape})
+                        shutil.copyfileobj(raw, out, 1 << 20)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path
+    return info
+
+
+def _identity(ds: Dataset) -> tuple:
+    """What every part of one dataset shares."""
+    return (ds.world, json.dumps(ds.params, sort_keys=True, default=str), ds.alphabet,
+            tuple(ds.event_names), ds.n_actions, tuple(ds.policy_names))
 
 
 def load_dataset(
