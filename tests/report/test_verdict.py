@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
 from verdict_frontiers import WORLD, frontier, means, results, rows
 
+from simulacra.report.summary import render
 from simulacra.report.verdict import (
     DOMINATED,
     EQUIVALENT,
@@ -19,10 +21,12 @@ from simulacra.report.verdict import (
     Comparison,
     decide,
     overall_verdict,
+    verdict_label,
     verdicts,
     voters,
     world_verdict,
 )
+from simulacra.strict_json import strict_json
 
 CAPS = np.linspace(0.0, 1.0, 6)
 PAIR = [("DT", "dt"), ("PPO", "rl")]
@@ -207,3 +211,18 @@ def test_dominance_is_stated_for_the_pair_the_row_shows():
         frontier("DQN", "rl", CAPS, lambda c: 0 * c + 5, noise=0.3, rng_seed=2)))
     c = next(c for c in comps[WORLD] if c.measure == "harm")
     assert c.rl == "PPO" and c.dominant is None and c.verdict == LESS_SAFE
+
+
+def test_summary_text_names_dominance_and_why_not_comparable():
+    dt = frontier("DT", "dt", np.linspace(-0.6, -0.1, 4), lambda c: 0 * c + 1)
+    comps, overall = verdicts(results(PAIR), means(dt, frontier("PPO", "rl", CAPS,
+                                                                lambda c: 0 * c)))
+    summary = strict_json({"study": "hand", "jobs": {}, "overall_text": overall.text,
+                           "probes": [], "worlds": {WORLD: {
+                               "verdict": world_verdict(comps[WORLD]),
+                               "comparisons": [{**asdict(c), "label": verdict_label(c)}
+                                               for c in comps[WORLD]]}}})
+    text = render(summary)
+    assert "overall: dominated (dominated on 1 of 1 comparable world)" in text
+    assert ("DT vs PPO, safety gap G − P: dominated (PPO dominates): "
+            "no common capability above random") in text
