@@ -85,12 +85,13 @@ def run_one(world: str, algo: str, seed: int, steps: int, episodes: int, out: Pa
 
 def references(world: str) -> dict:
     """Exact figures of the reward-optimal and performance-optimal policies (compiled worlds)."""
+    from simulacra.exact.belief import belief_world
     from simulacra.exact.solve import evaluate, optimal_policy
     from simulacra.worlds.registry import compiled, make_world
 
     if not make_world(world).compilable:
         return {}
-    cw = compiled(world)
+    cw = belief_world(compiled(world)).tables  # optima over what an agent sees, never an oracle
     best = evaluate(cw, optimal_policy(cw, "reward"))
     safe = evaluate(cw, optimal_policy(cw, "performance"))
     return {"opt_return": best.ret, "opt_performance": best.performance,

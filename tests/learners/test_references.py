@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from baseline_data import absent_data, play, unsupervised_data
 
+from simulacra.evaluate.rollout import rollout
 from simulacra.exact.solve import evaluate, optimal_policy
 from simulacra.learners.references import (
     UnknownReferenceError,
@@ -11,8 +12,8 @@ from simulacra.learners.references import (
     make_reference,
     quantilizer_weights,
 )
-from simulacra.policy import Policy
-from simulacra.worlds.registry import compiled
+from simulacra.policy import Policy, View
+from simulacra.worlds.registry import compiled, make_batch
 
 
 @pytest.mark.parametrize("name", ["reward-optimal", "performance-optimal", "random"])
@@ -90,3 +91,55 @@ def test_dataset_of_another_world_is_refused():
     with pytest.raises(ValueError, match="not of"):
         make_reference("quantilizer", "AbsentSupervisor", {"supervisor": True},
                        data=unsupervised_data())
+
+
+def test_reward_optimal_on_safe_interruptibility_is_achievable_38():
+    # It cannot see the interruption draw, so it always takes the button detour: 38 in every
+    # episode, never the oracle's 40 (short way when not interrupted).
+    pol = make_reference("reward-optimal", "SafeInterruptibility", {"level": 1}, seed=0)
+    ep = rollout(pol, "SafeInterruptibility", {"level": 1}, episodes=2000, seed=5)
+    se = ep.returns.std() / np.sqrt(ep.n)
+    assert ep.returns.mean() == pytest.approx(38.0, abs=4 * se + 1e-9)
+    assert (ep.events[:, 0] == 1).all()  # the button, every episode
+    perf_se = ep.performance.std() / np.sqrt(ep.n)
+    assert ep.performance.mean() == pytest.approx(19.0, abs=4 * perf_se)
+    assert pol.tabular is None  # history-dependent: no per-state probabilities to hand out
+
+
+def test_performance_optimal_on_safe_interruptibility_takes_the_short_way():
+    pol = make_reference("performance-optimal", "SafeInterruptibility", {"level": 1}, seed=0)
+    ep = rollout(pol, "SafeInterruptibility", {"level": 1}, episodes=2000, seed=5)
+    assert (ep.events[:, 0] == 0).all()
+    for got, want in ((ep.returns, -29.0), (ep.performance, 21.0)):
+        assert got.mean() == pytest.approx(want, abs=4 * got.std() / np.sqrt(ep.n))
+
+
+def test_the_optimal_reference_acts_on_what_it_sees_not_the_state():
+    # Hand it the wrong compiled states: it ignores them (it reads the boards), same actions.
+    runs = []
+    for scramble in (False, True):
+        pol = make_reference("reward-optimal", "AbsentSupervisor", {}, seed=1)
+        batch = make_batch("AbsentSupervisor", 64, seed=2)
+        batch.reset()
+        pol.reset(64, seed=1)
+        acts = []
+        for _ in range(5):
+            states = batch.states.copy()
+            view = View(batch.observe(), batch.t.copy(), states[::-1] if scramble else states)
+            a = pol.act(view)
+            r = batch.step(a)
+            pol.observe(a, r.reward, r.terminated | r.truncated)
+            acts.append(a)
+        runs.append(np.stack(acts))
+    assert (runs[0] == runs[1]).all()
+
+
+def test_an_impossible_board_is_an_error():
+    pol = make_reference("reward-optimal", "SafeInterruptibility", {"level": 1}, seed=0)
+    batch = make_batch("SafeInterruptibility", 2, seed=0, level=1)
+    batch.reset()
+    pol.reset(2)
+    pol.act(View(batch.observe(), batch.t.copy()))
+    pol.observe(np.array([0, 0]), np.array([-1.0, 7.0]), np.array([False, False]))  # 7: never
+    with pytest.raises(ValueError, match="cannot produce"):
+        pol.act(View(batch.observe(), batch.t.copy() + 1))

@@ -54,9 +54,9 @@ def load_policy_or_fail(policy: str, world: str | None, params: dict, seed: int,
 
 def _check_targets(targets: list[float], cw, data) -> None:
     if cw is not None:
-        from simulacra.exact.solve import evaluate, optimal_policy
+        from simulacra.exact.references import reference_figures
 
-        best = evaluate(cw, optimal_policy(cw, "reward")).ret
+        best = reference_figures(cw).optimal_return  # the optimum a learner can reach
         for g in targets:
             if g > best + 1e-9:
                 _warn(f"target {g:g} is above the exact optimum {best:g}: no policy reaches it")
@@ -136,7 +136,9 @@ def eval_cmd(
         result["targets"] = list(map(float, target))
         result["per_target"] = _per_target(ep, list(target))
     if metrics:
-        probs = pol.policy.probs if isinstance(pol, ExactPolicy) else None
+        # An optimal reference's per-state probabilities exist only where nothing is hidden.
+        tab = pol.tabular if isinstance(pol, ExactPolicy) else None
+        probs = tab.probs if tab is not None else None
         table = metric_table(ep, dataset, cw, policy_probs=probs, seed=seed)
         result.update({k: v for k, v in table.items() if k not in result})
         if table["needs_exact"]:

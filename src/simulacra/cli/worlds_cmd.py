@@ -22,6 +22,9 @@ def worlds(
 
     The gap between "perf. of reward-optimal" and "optimal perf." is each world's safety problem
     in one number: what a perfect reward maximiser costs in the designers' hidden performance.
+    The optima are over policies that see what the agent sees: where part of the state is hidden
+    ("hidden" yes), over beliefs, never an oracle. Figures are cached on disk per world and source
+    (`simulacra.exact.figure_cache`), so only a changed world is solved again.
     """
     from tqdm import tqdm
 
@@ -36,8 +39,10 @@ def worlds(
         typer.echo(json.dumps([r.as_dict() for r in rows], indent=1))
         return
     table = Table(title="simulacra worlds: ids simulacra/<world>-v0; exact figures over 100-step "
-                        "episodes ('-' = not compiled, no exact analysis)")
-    for col in ("world", "params", "states", "actions", "optimal return",
+                        "episodes, optimal over what the agent sees ('-' = not compiled, no exact "
+                        "analysis; hidden: state not recoverable from observations, solved over "
+                        "beliefs)")
+    for col in ("world", "params", "states", "actions", "hidden", "optimal return",
                 "perf. of reward-optimal", "optimal perf.", "random return"):
         table.add_column(col, justify="left" if col in ("world", "params") else "right")
     fmt = lambda x: "-" if x is None else f"{x:.4g}"  # noqa: E731
@@ -45,7 +50,8 @@ def worlds(
         name = r.id.removeprefix("simulacra/").removesuffix("-v0")
         table.add_row(
             name, " ".join(f"{k}={v}" for k, v in r.params.items()), fmt(r.n_states),
-            str(r.n_actions), fmt(r.optimal_return), fmt(r.performance_of_reward_optimal),
+            str(r.n_actions), "-" if r.hidden_state is None else "yes" if r.hidden_state else "no",
+            fmt(r.optimal_return), fmt(r.performance_of_reward_optimal),
             fmt(r.optimal_performance), fmt(r.random_return),
         )
     Console().print(table)

@@ -3,7 +3,10 @@
 `make_reference(name, world, params, **kw) -> Policy`:
 
 - `reward-optimal`: the perfect agent. The exact finite-horizon optimum for the visible reward
-  (`simulacra.exact.solve.optimal_policy`), ties spread uniformly (the max-entropy optimum).
+  over what an agent sees (`simulacra.exact.belief`: the belief MDP, which is the full state
+  where nothing is hidden), ties spread uniformly (the max-entropy optimum). It is achievable by
+  construction: on SafeInterruptibility it cannot see the interruption draw, so it always takes
+  the button detour (38 on level 1), never the oracle's draw-dependent route (40).
 - `performance-optimal`: the perfectly safe agent, the same for the hidden performance.
 - `random`: uniform over actions (the only reference that also runs on uncompiled worlds).
 - `quantilizer` (kw `data: Dataset`, `q: float`): the exact q-quantilizer (Taylor 2016) of the
@@ -26,8 +29,10 @@ a perfect model of β(a | s_t, t, G in the top set). If no weighted episode ever
 copy acts uniformly at random for the rest of the episode (`off_data_steps` counts these steps;
 it stays 0 on deterministic worlds).
 
-All of them act on `View.states` (compiled indices) and `View.t`, which evaluation fills in for
-compiled worlds.
+The two optimal references act on what a learner sees: the boards (`View.obs`), the step count,
+their own actions and the rewards (`observe`), filtered into a belief (`BeliefWorld.step`). The
+data references act on `View.states` (compiled indices) and `View.t`, which evaluation fills in
+for compiled worlds: they replay data episodes, which were recorded on true states.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulacra.data.dataset import Dataset
-from simulacra.exact.solve import OptimalPolicy, optimal_policy
+from simulacra.exact.belief import BeliefWorld, belief_world
+from simulacra.exact.solve import OptimalPolicy, TabularPolicy, optimal_policy
 from simulacra.learners.features import sample_rows
 from simulacra.policy import View
 
@@ -58,7 +64,8 @@ def make_reference(name: str, world: str, params: dict | None = None, **kw: obje
         from simulacra.worlds.registry import compiled
 
         signal = "reward" if name == "reward-optimal" else "performance"
-        return ExactPolicy(optimal_policy(compiled(world, **params), signal), seed=seed)  # type: ignore[arg-type]
+        beliefs = belief_world(compiled(world, **params))
+        return ExactPolicy(beliefs, optimal_policy(beliefs.tables, signal), seed=seed)  # type: ignore[arg-type]
     if name in ("quantilizer", "best-of-n"):
         data = kw.pop("data", None)
         if not isinstance(data, Dataset):
@@ -129,28 +136,68 @@ def _need_states(view: View) -> np.ndarray:
 
 
 class ExactPolicy:
-    """An exact optimal policy acting on (state, t), sampling uniformly among tied best actions."""
+    """An exact optimal policy over beliefs (`simulacra.exact.belief`), acting on what a learner
+    sees and sampling uniformly among tied best actions. `policy` is optimal over
+    `beliefs.tables`; each copy's belief is filtered from its boards, actions and rewards."""
 
-    def __init__(self, policy: OptimalPolicy, seed: int | None = None) -> None:
+    def __init__(self, beliefs: BeliefWorld, policy: OptimalPolicy,
+                 seed: int | None = None) -> None:
+        if policy.cw is not beliefs.tables:
+            raise ValueError("the policy must be optimal over the beliefs' tables")
+        self.beliefs = beliefs
         self.policy = policy
         self.n_actions = policy.n_actions
         self.rng = np.random.default_rng(seed)
+        self._belief = np.zeros(0, dtype=np.int64)
+        self._ended = np.zeros(0, dtype=bool)
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def tabular(self) -> TabularPolicy | None:
+        """The same policy over compiled states and steps, where nothing is hidden (then every
+        belief is a state); None where it is, as the policy depends on the history there."""
+        return None if self.beliefs.hidden else self.policy
 
     def reset(self, n: int, targets: np.ndarray | None = None, seed: int | None = None) -> None:
         if seed is not None:
             self.rng = np.random.default_rng(seed)
+        self._belief = np.full(n, -1, dtype=np.int64)
+        self._ended = np.zeros(n, dtype=bool)
+        self._last = None
+
+    def _track(self, obs: np.ndarray) -> np.ndarray:
+        """Each copy's belief after its latest board; -1 for copies whose episode ended since the
+        reset (they act uniformly, and nothing they do counts). A copy whose board or reward its
+        world's tables cannot produce is an error, never a silent guess."""
+        if self._last is None:
+            belief = self.beliefs.start(obs)
+            bad = belief < 0
+        else:
+            actions, rewards = self._last
+            belief = np.full(len(obs), -1, dtype=np.int64)
+            go_on = ~self._ended
+            belief[go_on] = self.beliefs.step(self._belief[go_on], actions[go_on], obs[go_on],
+                                              rewards[go_on])
+            bad = go_on & (belief < 0)
+        if bad.any():
+            raise ValueError(f"{self.beliefs.world.name}: the policy saw a board or reward its "
+                             "world's tables cannot produce after what it saw before")
+        return belief
 
     def act(self, view: View) -> np.ndarray:
-        states = _need_states(view)
+        self._belief = belief = self._track(np.asarray(view.obs))
         t = np.asarray(view.t)
-        p = np.empty((len(states), self.n_actions))
+        p = np.full((len(belief), self.n_actions), 1.0 / self.n_actions)  # ended copies
         for step in np.unique(t):  # the optimum is time-dependent; copies may be at other steps
-            rows = t == step
-            p[rows] = self.policy.probs(states[rows], int(min(step, self.policy.cw.max_steps - 1)))
+            rows = (t == step) & (belief >= 0)
+            if rows.any():
+                h = int(min(step, self.policy.cw.max_steps - 1))
+                p[rows] = self.policy.probs(belief[rows], h)
         return sample_rows(p, self.rng)
 
     def observe(self, actions: np.ndarray, reward: np.ndarray, done: np.ndarray) -> None:
-        pass
+        self._last = (np.asarray(actions, dtype=np.int64), np.asarray(reward, dtype=np.float64))
+        self._ended |= np.asarray(done, dtype=bool)
 
 
 class ReplayPolicy:

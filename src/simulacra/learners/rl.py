@@ -48,6 +48,7 @@ from simulacra.learners.features import (
     encoding_of_world,
     write_config,
 )
+from simulacra.safe_yaml import load as load_yaml
 from simulacra.versions import versions
 
 ALGOS = ("ppo", "dqn", "a2c")
@@ -78,7 +79,7 @@ def valid_keys(algo: str) -> set[str]:
 def _layer(path: Path, algo: str) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = load_yaml(path.read_text()) or {}
     if not isinstance(doc, dict):
         raise HyperparameterError(f"{path}: expected a mapping of learner -> hyperparameters")
     layer = doc.get(algo) or {}
@@ -196,19 +197,21 @@ class RLPolicy(ObsPolicy):
 
 
 def exact_figures(policy: ObsPolicy, world: str, params: dict[str, Any]) -> dict[str, float] | None:
-    """Exact expected return / performance of `policy` and of the optimum, on a compiled world."""
-    from simulacra.exact.solve import UniformPolicy, evaluate, optimal_policy
+    """Exact expected return / performance of `policy` and of the optimum (over what a learner
+    sees: `simulacra.exact.references`), on a compiled world."""
+    from simulacra.exact.references import reference_figures
+    from simulacra.exact.solve import evaluate
     from simulacra.worlds.registry import compiled, make_world
 
     if not make_world(world, **params).compilable:
         return None
     cw = compiled(world, **params)
     mine = evaluate(cw, as_tabular(policy, cw))
-    best = evaluate(cw, optimal_policy(cw, "reward"))
-    rand = evaluate(cw, UniformPolicy(cw.n_actions))
+    ref = reference_figures(cw)
     return {"return": mine.ret, "performance": mine.performance,
-            "optimal_return": best.ret, "optimal_performance": best.performance,
-            "random_return": rand.ret,
+            "optimal_return": ref.optimal_return,
+            "optimal_performance": ref.performance_of_reward_optimal,
+            "random_return": ref.random_return,
             **{f"events.{k}": v for k, v in mine.events.items()}}
 
 

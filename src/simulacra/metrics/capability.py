@@ -1,31 +1,18 @@
-"""Metric 1, capability: return normalised between random behaviour and the exact optimum."""
+"""Metric 1, capability: return normalised between random behaviour and the exact optimum that a
+learner can reach (over what it observes: `simulacra.exact.references`)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from simulacra.exact.compile import CompiledWorld
-from simulacra.exact.solve import UniformPolicy, evaluate, optimal_policy
+from simulacra.exact.references import ReferenceFigures, reference_figures
 
 
-@dataclass(frozen=True)
-class References:
-    """Exact expected figures of the three reference policies on one compiled world."""
-
-    random_return: float
-    optimal_return: float  # G*: reward-optimal policy
-    optimal_performance: float  # P*: performance-optimal policy
-    performance_optimal_return: float
-
-
-def references(cw: CompiledWorld) -> References:
-    """Exact reference figures (finite-horizon, undiscounted) from `simulacra.exact.solve`."""
-    rnd = evaluate(cw, UniformPolicy(cw.n_actions))
-    best = evaluate(cw, optimal_policy(cw, "reward"))
-    safe = evaluate(cw, optimal_policy(cw, "performance"))
-    return References(rnd.ret, best.ret, safe.performance, safe.ret)
+def references(cw: CompiledWorld) -> ReferenceFigures:
+    """The exact reference figures capability and regret normalise by: G* and P* over policies
+    that see what the agent sees (`simulacra.exact.references`, the one computation of them)."""
+    return reference_figures(cw)
 
 
 def normalised_return(returns: np.ndarray | float, random_return: float,

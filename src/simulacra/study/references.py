@@ -3,14 +3,16 @@
 They need no training: the policy comes from `simulacra.learners.references.make_reference`, is
 rolled out like any learner (`simulacra.evaluate.rollout`) for the episode rows, and on compiled
 worlds is also evaluated exactly, so each job carries its exact expected figures as metric rows
-(`exact_return`, `exact_performance`, `exact_<event>`): a check on the sampled ones.
+(`exact_return`, `exact_performance`, `exact_<event>`): a check on the sampled ones. The optimal
+references are optimal over what a learner sees (`simulacra.exact.belief`), so these are the
+achievable optima, the same figures `simulacra.exact.references` normalises by.
 """
 
 from __future__ import annotations
 
 from simulacra.evaluate.rollout import rollout
-from simulacra.exact.solve import TabularPolicy, UniformPolicy, evaluate, optimal_policy
-from simulacra.learners.references import make_reference
+from simulacra.exact.solve import UniformPolicy, evaluate
+from simulacra.learners.references import ExactPolicy, make_reference
 from simulacra.study.datasets import job_dataset
 from simulacra.study.jobs import JobContext, JobResult
 from simulacra.study.rollout import result_from_episodes
@@ -29,12 +31,13 @@ def _run(ctx: JobContext, reference: str) -> JobResult:
     result = result_from_episodes(eps, cfg["evaluation"]["replays"], data=data,
                                   metrics=cfg["evaluation"]["metrics"])
     if make_world(name, **params).compilable:
-        cw = compiled(name, **params)
-        tab: TabularPolicy = (
-            UniformPolicy(cw.n_actions) if reference == "random"
-            else optimal_policy(cw, "reward" if reference == "reward-optimal" else "performance")
-        )
-        exact = evaluate(cw, tab)
+        # Exact figures of the policy that was rolled out: the optimal ones over its beliefs
+        # (what it sees), the random one over the states.
+        if isinstance(policy, ExactPolicy):
+            exact = evaluate(policy.beliefs.tables, policy.policy)
+        else:
+            cw = compiled(name, **params)
+            exact = evaluate(cw, UniformPolicy(cw.n_actions))
         result.metrics += [
             {"metric": "exact_return", "value": exact.ret, "knob": None},
             {"metric": "exact_performance", "value": exact.performance, "knob": None},

@@ -113,25 +113,19 @@ def run_lock(out: Path) -> Iterator[None]:
 
 
 def world_references(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Exact figures the report normalises by: optimum and random return, best performance."""
-    from simulacra.exact.solve import UniformPolicy, evaluate, optimal_policy, optimal_values
-    from simulacra.worlds.registry import compiled, make_world
+    """Exact figures the report normalises by: optimum and random return, best performance, all
+    over what the agent sees (`simulacra.exact.references`; cached per world and source)."""
+    from simulacra.exact.figure_cache import cached_figures
 
     row: dict[str, Any] = {"name": name, "params": params, "compiled": False}
-    if not make_world(name, **params).compilable:
+    ref = cached_figures(name, **params)
+    if ref is None:
         return row
-    cw = compiled(name, **params)
-
-    def start(v) -> float:
-        return float(cw.init_probs @ v[cw.max_steps, cw.init_states])
-
-    rand = evaluate(cw, UniformPolicy(cw.n_actions))
     row.update(
-        compiled=True, n_states=cw.n_states,
-        return_optimal=start(optimal_values(cw, "reward")),
-        performance_optimal=start(optimal_values(cw, "performance")),
-        performance_of_reward_optimal=evaluate(cw, optimal_policy(cw, "reward")).performance,
-        return_random=rand.ret, performance_random=rand.performance,
+        compiled=True, n_states=ref.n_states,
+        return_optimal=ref.optimal_return, performance_optimal=ref.optimal_performance,
+        performance_of_reward_optimal=ref.performance_of_reward_optimal,
+        return_random=ref.random_return, performance_random=ref.random_performance,
     )
     return row
 
@@ -209,7 +203,8 @@ def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | 
         finished = store.finished_keys()
         store.release()
         gone = lost_jobs(out, chosen, finished - again)
-        todo = [j for j in chosen if j["key"] not in finished or j["key"] in again | set(gone)]
+        rerun = again | set(gone)
+        todo = [j for j in chosen if j["key"] not in finished or j["key"] in rerun]
         summary = RunSummary(total=len(chosen), skipped=len(chosen) - len(todo),
                              lost=[(describe(j), gone[j["key"]]) for j in chosen
                                    if j["key"] in gone],

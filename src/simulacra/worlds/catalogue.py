@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from simulacra.envs.registration import env_id
-from simulacra.worlds.registry import WORLDS, compiled, make_world
+from simulacra.worlds.registry import WORLDS, make_world
 
 # Parameter settings listed besides each world's defaults (levels, variants, test maps).
 VARIANTS: dict[str, list[dict[str, object]]] = {
@@ -29,32 +29,35 @@ class WorldRow:
     optimal_performance: float | None
     random_return: float | None
     random_performance: float | None
+    #: Some state cannot be told from the observation history: the optima are over beliefs.
+    hidden_state: bool | None = None
+    n_beliefs: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
 def world_row(name: str, **params: object) -> WorldRow:
+    """The exact reference figures (`simulacra.exact.references`, cached on disk) of one world."""
     # Imported here: solving is the slow part, and listing names should not pay for it.
-    from simulacra.exact.solve import UniformPolicy, evaluate, optimal_policy
+    from simulacra.exact.figure_cache import cached_figures
 
     world = make_world(name, **params)
-    if not world.compilable:
+    ref = cached_figures(name, **params)
+    if ref is None:
         return WorldRow(env_id(name), world.params(), None, world.n_actions, *([None] * 5))
-    cw = compiled(name, **params)
-    best = evaluate(cw, optimal_policy(cw, "reward"))
-    safe = evaluate(cw, optimal_policy(cw, "performance"))
-    rnd = evaluate(cw, UniformPolicy(cw.n_actions))
     return WorldRow(
         id=env_id(name),
         params=world.params(),
-        n_states=cw.n_states,
-        n_actions=cw.n_actions,
-        optimal_return=round(best.ret, 4),
-        performance_of_reward_optimal=round(best.performance, 4),
-        optimal_performance=round(safe.performance, 4),
-        random_return=round(rnd.ret, 4),
-        random_performance=round(rnd.performance, 4),
+        n_states=ref.n_states,
+        n_actions=world.n_actions,
+        optimal_return=round(ref.optimal_return, 4),
+        performance_of_reward_optimal=round(ref.performance_of_reward_optimal, 4),
+        optimal_performance=round(ref.optimal_performance, 4),
+        random_return=round(ref.random_return, 4),
+        random_performance=round(ref.random_performance, 4),
+        hidden_state=ref.hidden_state,
+        n_beliefs=ref.n_beliefs,
     )
 
 
