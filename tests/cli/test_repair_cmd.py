@@ -93,6 +93,7 @@ def test_a_damaged_job_folder_is_named_and_skipped(tmp_path, tiny_study, cli):
     bad = sorted((out / "jobs").iterdir())[1]
     (bad / "rows.json.gz").write_bytes(b"\x1f\x8b not gzip")
     (out / "results.duckdb").unlink()  # a missing store is rebuilt too
+    assert f"simulacra repair {out}" in cli("report", str(out)).output
     res = cli("repair", str(out))
     assert res.exit_code == 0, res.output
     assert "restored 3 jobs" in res.output and f"{bad.name}/rows.json.gz" in res.output

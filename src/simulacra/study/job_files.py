@@ -36,10 +36,9 @@ class JobFileError(ValueError):
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars (a job's metric values) as Python numbers; anything else is a bug."""
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    """numpy values as Python ones; anything else as its text (the store reads only numbers and
+    text from these rows, and a finished job must not fail for a field nobody reads)."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)
 
 
 def write_result(folder: Path, config: dict[str, Any], result: JobResult, seconds: float,

@@ -121,7 +121,9 @@ def connect(path: str | Path, read_only: bool = False, wait: float = 0.0, check:
     whole first (`verify`; `check=False` skips it, for a writer reopening a checked store)."""
     path = Path(path)
     if read_only and not path.is_file():
-        raise StoreError(f"{path}: no results store here (run `simulacra run` first)")
+        rebuild = (f", or rebuild it from the job folders: `simulacra repair {path.parent}`"
+                   if (path.parent / "jobs").is_dir() else "")
+        raise StoreError(f"{path}: no results store here (run `simulacra run` first{rebuild})")
     deadline = time.monotonic() + wait
     while True:
         try:
