@@ -117,3 +117,33 @@ def test_generate_memory_does_not_grow_with_the_episode_count(tmp_path):
     # About 1.1M steps more in the large run: held in memory, that was over 400 MB more peak.
     small, large = _peak_rss_mb(tmp_path, 2_000), _peak_rss_mb(tmp_path, 42_000)
     assert large - small < 50, (small, large)
+
+
+def test_export_with_a_relative_root_recovers_its_world_and_refuses_escapes(made, tmp_path,
+                                                                          monkeypatch):
+    pytest.importorskip("h5py", reason="Minari's HDF5 backend (h5py) is not installed")
+    import minari
+
+    path, _ = made
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("MINARI_DATASETS_PATH", raising=False)
+    res = invoke("data", "export", str(path), "--root", "minari/", "--id", "simulacra/absent-v0")
+    assert res.exit_code == 0, res.output
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(work / "minari"))
+    md = minari.load_dataset("simulacra/absent-v0")
+    env = md.recover_environment()  # the world, rebuilt from the recorded spec
+    assert env.spec.id == "simulacra/AbsentSupervisor-v0"
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == md[0].observations[0].shape
+    monkeypatch.delenv("MINARI_DATASETS_PATH")
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    for bad_id, says in [("../../escape-v0", "bad Minari id"),
+                         (str(tmp_path / "abs-v0"), "bad Minari id"),
+                         ("simulacra/absent-v0", "already exists")]:
+        res = invoke("data", "export", str(path), "--root", "minari", "--id", bad_id)
+        lines = res.output.strip().splitlines()
+        assert res.exit_code != 0 and len(lines) == 1 and lines[0].startswith("error:"), res.output
+        assert says in lines[0], lines[0]
+        assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # nothing made anywhere

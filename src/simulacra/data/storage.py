@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -333,7 +334,10 @@ def export_minari(ds: Dataset, root: str | os.PathLike, dataset_id: str) -> Path
     """Write `ds` as Minari dataset `dataset_id` under `root`; returns its data directory.
 
     Needs `h5py` (Minari's HDF5 backend). Nothing is downloaded; nothing is written outside
-    `root`. `dataset_id` follows Minari's `[namespace/]name-vN`, e.g. "absent-mix-v0".
+    `root`: `dataset_id` follows Minari's `[namespace/]name-vN` (e.g. "absent-mix-v0") and is
+    checked before anything is created, an existing dataset is never replaced, and a failed
+    export removes what it made. The world's Gymnasium spec (`simulacra/<World>-v0` with the
+    dataset's params) is recorded, so `recover_environment()` rebuilds the world.
     """
     try:
         import h5py  # noqa: F401 - Minari's default backend
@@ -341,8 +345,8 @@ def export_minari(ds: Dataset, root: str | os.PathLike, dataset_id: str) -> Path
         from minari.data_collector import EpisodeBuffer
     except ImportError as err:
         raise DatasetError(f"exporting to Minari needs minari with h5py installed: {err}") from err
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
+    root = Path(root).resolve()  # Minari joins a relative root onto itself
+    target = _minari_target(root, dataset_id)
     obs_space, act_space = minari_spaces(ds)
     E = len(ds.event_names)
     buffers = []
@@ -364,20 +368,60 @@ def export_minari(ds: Dataset, root: str | os.PathLike, dataset_id: str) -> Path
                 "timestep": np.arange(b - a + 1, dtype=np.int32),
             },
         ))
+    made = [p for p in (target, *target.parents) if p.is_relative_to(root) and not p.exists()]
+    root.mkdir(parents=True, exist_ok=True)
     with _minari_root(root), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Minari warns about every optional field left empty
         try:
             md = minari.create_dataset_from_buffers(
-                dataset_id, buffers, observation_space=obs_space, action_space=act_space,
-                algorithm_name="simulacra behaviour policies", author="simulacra",
-                author_email="-", code_permalink="-", description=f"{ds.world} {ds.params}",
-                jpeg_encoding=False,
+                dataset_id, buffers, env=_env_spec(ds), observation_space=obs_space,
+                action_space=act_space, algorithm_name="simulacra behaviour policies",
+                author="simulacra", author_email="-", code_permalink="-",
+                description=f"{ds.world} {ds.params}", jpeg_encoding=False,
             )
-        except ValueError as err:
-            raise DatasetError(f"Minari export failed: {err}") from err
-        header = _header(ds)
-        md.storage.update_metadata({"simulacra": header})
+            md.storage.update_metadata({"simulacra": _header(ds)})
+        except Exception as err:
+            for p in made:  # deepest first: nothing half-written stays behind
+                shutil.rmtree(p, ignore_errors=True)
+            if isinstance(err, ValueError | OSError):
+                raise DatasetError(f"Minari export failed: {err}") from err
+            raise
         return Path(md.storage.data_path)
+
+
+#: Minari's dataset ids, `[namespace/]name-vN`, restricted to characters safe in a path.
+MINARI_ID = re.compile(r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)?[A-Za-z0-9_][A-Za-z0-9_.-]*-v\d+$")
+
+
+def _minari_target(root: Path, dataset_id: str) -> Path:
+    """root/<dataset_id>, after checking the id is Minari's form, stays inside root and is free."""
+    if not MINARI_ID.match(dataset_id) or ".." in dataset_id.split("/"):
+        raise DatasetError(f"bad Minari id {dataset_id!r}: use [namespace/]name-vN with letters, "
+                           "digits, '_', '-' or '.' (e.g. simulacra/absent-mix-v0)")
+    target = (root / dataset_id).resolve()
+    if not target.is_relative_to(root):
+        raise DatasetError(f"Minari id {dataset_id!r} leads outside {root}")
+    if target.exists():
+        raise DatasetError(f"{target} already exists: export under another id or version "
+                           f"(e.g. ...-v{int(dataset_id.rsplit('-v', 1)[1]) + 1}) or remove it")
+    return target
+
+
+def _env_spec(ds: Dataset):
+    """The Gymnasium spec of the dataset's world with its params: what Minari records so that
+    `recover_environment()` can rebuild it."""
+    import dataclasses
+
+    import gymnasium as gym
+
+    from simulacra.envs import env_id, register_all
+
+    register_all()
+    try:
+        spec = gym.spec(env_id(ds.world))
+    except gym.error.Error as err:
+        raise DatasetError(f"no Gymnasium environment for world {ds.world!r}: {err}") from err
+    return dataclasses.replace(spec, kwargs={**spec.kwargs, **ds.params})
 
 
 def _load_minari_dir(path: Path) -> Dataset:
