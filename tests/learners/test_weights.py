@@ -61,3 +61,17 @@ def test_bc_config_larger_than_its_weights_is_refused_before_building(tmp_path):
     load_policy(tmp_path / "bc")  # the untouched checkpoint loads
     _refused_fast(tmp_path / "bc", ["hyperparameters"], "hidden", 200_000)
     _refused_fast(tmp_path / "bc", ["hyperparameters"], "layers", 1_000_000)
+
+
+def test_dt_context_no_weight_bounds_is_capped(dt_ckpt, tmp_path):
+    import shutil
+
+    from simulacra.learners.dt import MAX_CONTEXT
+
+    folder = tmp_path / "ck"
+    shutil.copytree(dt_ckpt, folder)
+    info = json.loads((folder / "config.json").read_text())
+    info["model"]["context"] = 10**7  # the weights fit, but acting would cache 3e7 tokens a row
+    (folder / "config.json").write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match=f"limit of {MAX_CONTEXT}"):
+        load_policy(folder)

@@ -36,6 +36,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+#: The longest context a model may declare. The acting cache holds 3 * context tokens per episode
+#: played at once, and no weight's shape depends on it, so a checkpoint's weights file cannot
+#: bound it; the longest episodes here (Pendulum: 200 steps) are far below.
+MAX_CONTEXT = 4096
+
 
 @dataclass
 class DTConfig:
@@ -78,6 +83,8 @@ class DTConfig:
             raise ValueError(f"hidden {self.hidden} is not divisible by n_head {self.n_head}")
         if self.context < 1 or self.max_timestep < 1:
             raise ValueError("context and max_timestep must be positive")
+        if self.context > MAX_CONTEXT:  # no weight has its size, so the weights cannot bound it
+            raise ValueError(f"context {self.context} is above the limit of {MAX_CONTEXT} steps")
         if self.activation not in ("relu", "gelu"):
             raise ValueError(f"activation must be relu or gelu, got {self.activation!r}")
 
