@@ -23,7 +23,7 @@ PROBES = [
     probe("ppo_ood_above_zero", measure="ood_state_rate", learner="PPO",
           baseline={"value": 0.0}),  # 0.4 exactly: counter
     probe("dt_harm_vs_ppo", measure="harm", learner="DT", baseline={"learner": "PPO"},
-          margin=0.5),  # 3.9 - 16: hypothesis
+          margin=0.5, hypothesis_if="lower"),  # 3.9 - 16: hypothesis
     probe("pair_rate_not_stored", measure="ood_pair_rate", learner="DT",
           baseline={"value": 0.0}),  # synthetic jobs store no such metric: not measured
 ]

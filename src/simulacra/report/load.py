@@ -23,6 +23,7 @@ class Results:
     episodes: pd.DataFrame  # episodes of finished jobs, plus a `harm` column (return - perf.)
     metrics: pd.DataFrame
     replays: pd.DataFrame
+    folder: Path | None = None  # the study folder (its shared/ datasets), None for made-up results
 
     @property
     def event_columns(self) -> list[str]:
@@ -55,4 +56,5 @@ def load(folder: str | Path) -> Results:
     events = [c for c in episodes.columns if c.startswith("event_")]
     episodes["unsafe_events"] = episodes[events].fillna(0).sum(axis=1) if events else 0.0
     return Results(study=study, versions=json.loads(kv.get("versions", "{}")), worlds=worlds,
-                   jobs=jobs, episodes=episodes, metrics=metrics, replays=replays)
+                   jobs=jobs, episodes=episodes, metrics=metrics, replays=replays,
+                   folder=Path(folder))

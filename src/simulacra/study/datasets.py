@@ -73,6 +73,19 @@ def job_recipe(config: dict[str, Any]):  # -> simulacra.data.recipe.Recipe
                              "world": w["name"], "params": w["params"], "seed": config["seed"]})
 
 
+def _described(config: dict[str, Any]) -> dict[str, Any]:
+    excluded = list(config["dataset"]["recipe"].get("exclude_events", []))
+    return {**job_recipe(config).to_dict(), "exclude_events": excluded}
+
+
+def dataset_file(config: dict[str, Any]) -> str:
+    """The file name of a job's dataset under <study folder>/shared/datasets/ (the probes read
+    it back: study/probe_data.py)."""
+    described = _described(config)
+    digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode())
+    return f"{described['world']}-{digest.hexdigest()[:16]}.npz"
+
+
 def job_dataset(ctx: JobContext) -> Dataset:
     """The job's dataset: made once per study folder, loaded by every job that shares it."""
     from simulacra.data.generate import generate
@@ -80,9 +93,8 @@ def job_dataset(ctx: JobContext) -> Dataset:
 
     recipe = job_recipe(ctx.config)
     excluded = list(ctx.config["dataset"]["recipe"].get("exclude_events", []))
-    described = {**recipe.to_dict(), "exclude_events": excluded}
-    digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode())
-    name = f"{recipe.world}-{digest.hexdigest()[:16]}.npz"
+    described = _described(ctx.config)
+    name = dataset_file(ctx.config)
     folder = (ctx.shared or ctx.workdir) / "datasets"
 
     def build(tmp: Path) -> None:

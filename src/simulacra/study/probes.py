@@ -1,26 +1,41 @@
 """Counter-claim probes: named comparisons whose predictions were written before the run.
 
 A probe (the study file's `probes:`, validated in `simulacra.study.schema`) reads results the
-study's jobs stored anyway; it adds no job and stores nothing. It asks whether one learner at
-one knob value differs from a baseline (another learner/knob, or a constant) in the direction the
-counter-claim predicts, by more than a margin:
+study's jobs stored anyway; it adds no job and stores nothing. It compares one learner at one
+knob value with its declared baseline (another learner/knob, or a constant) two-sidedly: the
+counter-claim predicts a direction (`counter_claim_if`), the hypothesis either a match within the
+margin or the other direction (`hypothesis_if`), and a result either side did not predict is
+said as such.
 
 1. Per seed, the measure of the learner at its knob: for an episode column (return, performance,
    length, harm, unsafe_events, event_<name>) the mean over that seed's episodes at that knob;
    for a metric the value of its row for that seed and knob (a metric stored once per job, with
    no knob, such as calibration over the whole sweep, is read as it is). The same for the
    baseline; a constant baseline is the same on every seed.
-2. d_s = learner_s - baseline_s over the seeds both sides have (paired: a knob sweep inside one
-   job, or learners sharing the seed's dataset). The point is the mean of d over seeds, its CI
-   a percentile bootstrap over seeds (`metrics.stats.bootstrap_ci` of the mean), and P(beyond)
-   the probability that the learner's value lies beyond the baseline's in the counter-claim's
-   direction (`metrics.stats.probability_of_improvement`).
-3. With e = d signed so that the counter-claim predicts e > 0 and m the probe's margin:
-   "supports the counter-claim" when the whole CI of e lies above +m; "supports the hypothesis"
-   when it lies at or below +m (the counter-claim's predicted effect, e > m, is excluded; with
-   m = 0 a learner that never does what it never saw does supports it); otherwise
-   "inconclusive" (also with fewer than 2 seeds: no interval). "not measured" when a side has
-   no rows, naming which.
+2. d = learner - baseline, the mean over seeds with a t interval (`metrics.stats.diff_ci`):
+   paired (the one-sample t of per-seed differences) when both sides have the same seeds, which
+   then share their evaluation seeds (`evaluate/seeds.py` derives them from the run seed alone)
+   and, for a knob sweep or learners on one recipe, the training data; Welch's t over each
+   side's seeds otherwise; against a constant, the one-sample t of learner - constant. P(beyond),
+   the probability that a seed's learner value lies beyond the baseline's in the counter-claim's
+   direction (`metrics.stats.probability_of_improvement`), is descriptive only.
+3. With [lo, hi] the interval of d and m the probe's margin, "beyond m upwards" is lo > m,
+   "beyond m downwards" hi < -m, "within m" -m <= lo and hi <= m. In this order:
+   - "supports the counter-claim": beyond m in the counter-claim's direction;
+   - hypothesis_if: match (the hypothesis predicts "the same as the data / the baseline", tested
+     as equivalence): "supports the hypothesis" within m; "departs the other way" beyond m in
+     the direction opposite to the counter-claim's, which neither side predicted;
+   - hypothesis_if: the other direction: "supports the hypothesis" beyond m that way; "no
+     difference" within m, which neither side predicted;
+   - otherwise "inconclusive" (also with fewer than 2 seeds on a side: no interval).
+4. Before 3, "cannot discriminate" for an out-of-distribution probe whose learner's data leave it
+   no way to fail on that world (`study.probe_data`: the data take every action in every state
+   they visit); seeds whose data are like that are left out of 2 and named, and when every seed
+   is, the probe says "cannot discriminate" with the reason. "not measured" when a side has no
+   rows, naming which.
+
+Each result carries `finding`: the outcome in plain words (which side, if any, predicted it, with
+the numbers), which the report and `report --summary` print.
 
 A probe with a `world` is evaluated on each study world with that label or name; one without,
 on every world where both sides have rows (a constant baseline: where the learner has rows).
@@ -35,15 +50,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulacra.metrics.stats import bootstrap_ci, mean, probability_of_improvement
+from simulacra.metrics.stats import diff_ci, probability_of_improvement
+from simulacra.study.probe_data import DataLookup, blind_seeds, folder_lookup
 from simulacra.study.schema import EPISODE_MEASURES
 
 if TYPE_CHECKING:
     from simulacra.report.load import Results
 
-COUNTER, HYPOTHESIS, INCONCLUSIVE, NOT_MEASURED = (
-    "supports the counter-claim", "supports the hypothesis", "inconclusive", "not measured")
-REPS = 2000
+COUNTER, HYPOTHESIS, OTHER_WAY, NO_DIFFERENCE = (
+    "supports the counter-claim", "supports the hypothesis", "departs the other way",
+    "no difference")
+INCONCLUSIVE, CANNOT, NOT_MEASURED = "inconclusive", "cannot discriminate", "not measured"
+OUTCOMES = (COUNTER, HYPOTHESIS, OTHER_WAY, NO_DIFFERENCE, INCONCLUSIVE, CANNOT, NOT_MEASURED)
 
 
 @dataclass
@@ -59,15 +77,20 @@ class ProbeResult:
     baseline: str  # "DT at knob 1" or "the constant 0"
     direction: str  # higher | lower: the sign of learner - baseline the counter-claim predicts
     margin: float
+    hypothesis_if: str = "match"  # match | lower | higher: what the hypothesis predicts
     learner_value: float = math.nan  # means over the seeds used
     baseline_value: float = math.nan
     diff: float = math.nan  # learner - baseline, mean over seeds
     low: float = math.nan
     high: float = math.nan
+    paired: bool = False  # the interval: paired t (or one-sample against a constant), or Welch
     p_beyond: float = math.nan  # P(learner beyond baseline in the counter-claim's direction)
-    seeds: int = 0
-    verdict: str = NOT_MEASURED
-    reason: str = ""
+    seeds: int = 0  # learner seeds used
+    baseline_seeds: int = 0  # baseline seeds used (the learner's against a constant)
+    verdict: str = NOT_MEASURED  # one of OUTCOMES
+    reason: str = ""  # why not measured / cannot discriminate / inconclusive, or seeds left out
+    discrimination: str = ""  # what the discriminability check found, or why it was not made
+    finding: str = ""  # the outcome in plain words (see the module docstring)
 
 
 def is_episode_measure(measure: str) -> bool:
@@ -124,7 +147,7 @@ def _worlds(res: Results, p: dict[str, Any], study: dict[str, Any]) -> list[str]
 
 
 def _absent(res: Results, measure: str) -> str | None:
-    """Why no learner has rows of `measure` at all (a typo, or a metric no job computed)."""
+    """Why no learner has rows of `measure` at all (a metric no job computed)."""
     if is_episode_measure(measure):
         return None if measure in res.episodes.columns else (
             f"no episode column {measure!r} in the store")
@@ -149,71 +172,146 @@ def _nowhere(res: Results, p: dict[str, Any], study: dict[str, Any]) -> str:
     return f"the two sides have rows of {p['measure']} on different worlds, never on the same"
 
 
+def decide(low: float, high: float, margin: float, counter_if: str, hypothesis_if: str) -> str:
+    """The outcome of an interval [low, high] of learner - baseline (module docstring, 3)."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return INCONCLUSIVE
+
+    def beyond(direction: str) -> bool:
+        return low > margin if direction == "higher" else high < -margin
+
+    within = -margin <= low and high <= margin
+    if beyond(counter_if):
+        return COUNTER
+    if hypothesis_if == "match":
+        other = "lower" if counter_if == "higher" else "higher"
+        return HYPOTHESIS if within else OTHER_WAY if beyond(other) else INCONCLUSIVE
+    return HYPOTHESIS if beyond(hypothesis_if) else NO_DIFFERENCE if within else INCONCLUSIVE
+
+
+def _n(x: float) -> str:
+    return f"{x:.3g}" if np.isfinite(x) else "—"
+
+
+def finding(r: ProbeResult) -> str:
+    """The outcome of `r` in plain words: what was found, and which side (if any) predicted it."""
+    side = f"{r.learner}{_knob_text(r.knob)}"
+    nums = (f"{r.measure} {_n(r.learner_value)} vs {_n(r.baseline_value)}, difference "
+            f"{_n(r.diff)} [{_n(r.low)}, {_n(r.high)}]")
+    m = f"{r.margin:g}"
+    hyp = "a match" if r.hypothesis_if == "match" else r.hypothesis_if
+    moved = "higher" if r.diff > 0 else "lower"
+    if r.verdict == NOT_MEASURED:
+        return f"not measured: {r.reason}"
+    if r.verdict == CANNOT:
+        return f"cannot discriminate on this world: {r.reason} ({nums})"
+    if r.verdict == COUNTER:
+        return (f"as the counter-claim predicted: {side} is {r.direction} than {r.baseline} by "
+                f"more than the margin {m} ({nums})")
+    if r.verdict == HYPOTHESIS and r.hypothesis_if == "match":
+        return (f"as the hypothesis predicted: {side} matches {r.baseline} within ±{m} "
+                f"({nums})")
+    if r.verdict == HYPOTHESIS:
+        return (f"as the hypothesis predicted: {side} is {r.hypothesis_if} than {r.baseline} by "
+                f"more than the margin {m} ({nums})")
+    if r.verdict == OTHER_WAY:
+        return (f"neither side predicted this: {side} departs from {r.baseline} the other way, "
+                f"{moved} by more than the margin {m} ({nums}); the hypothesis predicted a "
+                f"match, the counter-claim {r.direction}")
+    if r.verdict == NO_DIFFERENCE:
+        return (f"neither side predicted this: {side} matches {r.baseline} within ±{m} "
+                f"({nums}); the hypothesis predicted {hyp}, the counter-claim {r.direction}")
+    why = r.reason if r.seeds < 2 or not np.isfinite(r.low) else (
+        f"the interval settles neither side against the margin ±{m}")
+    return f"inconclusive: {why} ({nums})"
+
+
+def _interval(out: ProbeResult, x: pd.Series, base: pd.Series | float, blind: list[int],
+              confidence: float) -> None:
+    """Fill the numbers of `out` from the seeds not in `blind` (module docstring, 2)."""
+    x = x.drop(index=[s for s in blind if s in x.index])
+    if isinstance(base, float):
+        xs = x.to_numpy(float)
+        ys, bs, out.paired = np.array([base]), np.full(len(xs), base), True
+        out.baseline_seeds = len(xs)
+    else:
+        base = base.drop(index=[s for s in blind if s in base.index])
+        out.paired = sorted(x.index) == sorted(base.index)
+        if out.paired:
+            seeds = sorted(x.index)
+            xs, bs = x.loc[seeds].to_numpy(float), base.loc[seeds].to_numpy(float)
+        else:
+            xs, bs = x.to_numpy(float), base.to_numpy(float)
+        ys = bs
+        out.baseline_seeds = len(bs)
+    out.seeds = len(xs)
+    if not len(xs) or not len(bs):
+        return
+    sign = 1.0 if out.direction == "higher" else -1.0
+    out.learner_value, out.baseline_value = float(xs.mean()), float(bs.mean())
+    out.p_beyond = probability_of_improvement(sign * xs, sign * ys)
+    out.diff, out.low, out.high = diff_ci(xs, bs, confidence, paired=out.paired)
+
+
 def evaluate_probe(res: Results, p: dict[str, Any], world: str, confidence: float,
-                   seed: int = 0) -> ProbeResult:
-    """One probe on one world (see the module docstring)."""
+                   data: DataLookup | None = None) -> ProbeResult:
+    """One probe on one world (see the module docstring). `data`: where the learner's datasets
+    come from for the discriminability check (default: the study folder of `res`)."""
     out = ProbeResult(
         p["name"], world, p["question"], p["predictions"]["hypothesis"],
         p["predictions"]["counter_claim"], p["measure"], p["learner"], p["knob"],
-        _describe_baseline(p["baseline"]), p["counter_claim_if"], float(p["margin"]))
+        _describe_baseline(p["baseline"]), p["counter_claim_if"], float(p["margin"]),
+        p.get("hypothesis_if", "match"))  # a store written before hypothesis_if: match
     m = p["measure"]
     absent = _absent(res, m)
+    x = per_seed(res, world, p["learner"], p["knob"], m) if not absent else pd.Series(dtype=float)
+    base = _base(res, p, world)
     if absent:
         out.reason = absent
-        return out
-    x = per_seed(res, world, p["learner"], p["knob"], m)
-    base = _base(res, p, world)
-    if x.empty:
+    elif x.empty:
         out.reason = f"{p['learner']}{_knob_text(p['knob'])} has no rows of {m} on {world}"
+    elif not isinstance(base, float) and base.empty:
+        out.reason = f"the baseline {out.baseline} has no rows of {m} on {world}"
+    if out.reason:
+        out.finding = finding(out)
         return out
-    if isinstance(base, float):
-        seeds = list(x.index)
-        xs, bs, ys = x.to_numpy(float), np.full(len(x), base), np.array([base])
-    else:
-        if base.empty:
-            out.reason = f"the baseline {out.baseline} has no rows of {m} on {world}"
-            return out
-        seeds = sorted(set(x.index) & set(base.index))
-        if not seeds:
-            out.reason = (f"no seed has both {p['learner']} (seeds {sorted(x.index)}) and the "
-                          f"baseline (seeds {sorted(base.index)}) on {world}")
-            return out
-        xs, bs = x.loc[seeds].to_numpy(float), base.loc[seeds].to_numpy(float)
-        ys = bs
-    d = xs - bs  # [seeds]
-    sign = 1.0 if p["counter_claim_if"] == "higher" else -1.0
-    out.seeds = len(seeds)
-    out.learner_value, out.baseline_value = float(xs.mean()), float(bs.mean())
-    out.p_beyond = probability_of_improvement(sign * xs, sign * ys)
-    if len(d) < 2:
-        out.diff = float(d.mean())
-        out.verdict, out.reason = INCONCLUSIVE, "one seed: no interval"
+    lookup = data if data is not None else folder_lookup(res.folder, res.jobs)
+    blind = blind_seeds(m, world, p["learner"], sorted(int(s) for s in x.index), lookup)
+    out.discrimination = blind.note
+    if len(blind.seeds) == len(x):
+        _interval(out, x, base, [], confidence)  # the numbers, shown beside the word
+        out.verdict, out.reason = CANNOT, blind.reason
+        out.finding = finding(out)
         return out
-    out.diff, out.low, out.high = bootstrap_ci(d, mean, REPS, confidence, seed)
-    e_low, e_high = sorted((sign * out.low, sign * out.high))
-    if e_low > out.margin:
-        out.verdict = COUNTER
-    elif e_high <= out.margin:
-        out.verdict = HYPOTHESIS
-    else:
-        out.verdict = INCONCLUSIVE
+    _interval(out, x, base, blind.seeds, confidence)
+    notes = []
+    if blind.seeds:
+        notes.append(f"seeds {blind.seeds} left out, where the probe cannot fail: {blind.reason}")
+    if out.seeds < 2 or out.baseline_seeds < 2:
+        notes.append("fewer than 2 seeds on a side: no interval")
+    out.reason = "; ".join(notes)
+    out.verdict = decide(out.low, out.high, out.margin, out.direction, out.hypothesis_if)
+    out.finding = finding(out)
     return out
 
 
-def evaluate_probes(results: Results, study_raw: dict[str, Any] | None = None
-                    ) -> list[ProbeResult]:
+def evaluate_probes(results: Results, study_raw: dict[str, Any] | None = None,
+                    data: DataLookup | None = None) -> list[ProbeResult]:
     """Every probe of the study on each world it applies to (see the module docstring).
-    `study_raw`: the resolved study document (default: the one stored with the results)."""
+    `study_raw`: the resolved study document (default: the one stored with the results);
+    `data`: the learners' datasets (default: read from the results' study folder)."""
     study = results.study if study_raw is None else study_raw
     confidence = float(study.get("verdict", {}).get("ci", 0.95))
+    lookup = data if data is not None else folder_lookup(results.folder, results.jobs)
     out: list[ProbeResult] = []
     for p in study.get("probes") or []:
         worlds = _worlds(results, p, study)
         if not worlds:
-            r = evaluate_probe(results, p, "", confidence)
+            r = evaluate_probe(results, p, "", confidence, lookup)
             r.world = None
             r.reason = _absent(results, p["measure"]) or _nowhere(results, p, study)
+            r.finding = finding(r)
             out.append(r)
             continue
-        out += [evaluate_probe(results, p, w, confidence) for w in worlds]
+        out += [evaluate_probe(results, p, w, confidence, lookup) for w in worlds]
     return out

@@ -27,6 +27,7 @@ before anything runs, and every error names the file, the field (as a path such 
         knob: 1.25
         baseline: {learner: DT, knob: 1.0}                   # or {value: 0.0}
         counter_claim_if: higher      # the sign of learner - baseline the counter-claim predicts
+        hypothesis_if: match          # match (equal within +-margin) | lower | higher
         margin: 0.05                  # in the measure's units
 """
 
@@ -159,6 +160,9 @@ PROBE = {
     "counter_claim_if": (str, REQUIRED, "'higher' or 'lower': the sign of learner - baseline "
                          "the counter-claim predicts"),
     "margin": (float, 0.05, "the smallest effect that counts, in the measure's units, >= 0"),
+    # Probes are two-sided (study/probes.py): what the hypothesis predicts is declared too.
+    "hypothesis_if": (str, "match", "'match' (learner equals baseline within +-margin), "
+                      "'lower' or 'higher': what the hypothesis predicts of learner - baseline"),
 }
 
 PROBE_PREDICTIONS = {
@@ -176,6 +180,7 @@ PROBE_BASELINE = {
 #: Probe measures read from the episodes table (per-seed means); any other name is a metric row.
 EPISODE_MEASURES = ("return", "performance", "length", "harm", "unsafe_events")
 DIRECTIONS = ("higher", "lower")
+HYPOTHESES = ("match", *DIRECTIONS)  # a probe's hypothesis_if
 MEASURE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -426,6 +431,22 @@ def _probe_side(path: str, field: str, label: str, specs: dict[str, dict[str, An
     return spec
 
 
+def _probe_two_sided(path: str, where: str, p: dict[str, Any],
+                     worlds: list[dict[str, Any]]) -> None:
+    """What the hypothesis predicts, and a measure the probe's worlds can store (issue #18)."""
+    from simulacra.study.measures import unknown_measure
+
+    if p["hypothesis_if"] not in HYPOTHESES or p["hypothesis_if"] == p["counter_claim_if"]:
+        raise StudyConfigError(
+            f"{path}: field '{where}.hypothesis_if' is {brief(p['hypothesis_if'])}; allowed: "
+            f"{', '.join(h for h in HYPOTHESES if h != p['counter_claim_if'])} (not the "
+            f"counter-claim's direction)")
+    mine = [w for w in worlds if p["world"] in (None, w["label"], w["name"])]
+    why = unknown_measure(p["measure"], mine)
+    if why:
+        raise StudyConfigError(f"{path}: field '{where}.measure': {why}")
+
+
 def _probes(doc: list | None, path: str, learners: list[dict[str, Any]],
             worlds: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Validate the counter-claim probes; resolve their knobs. They add no jobs."""
@@ -459,6 +480,7 @@ def _probes(doc: list | None, path: str, learners: list[dict[str, Any]],
             raise StudyConfigError(f"{path}: field '{where}.measure' is {brief(m)}: "
                                    f"{PROBE['measure'][2]}")
         _positive(path, f"{where}.margin", p["margin"], PROBE["margin"][2], zero=True)
+        _probe_two_sided(path, where, p, worlds)
         spec = _probe_side(path, f"{where}.learner", p["learner"], specs, p["world"], worlds)
         p["knob"] = _probe_knob(path, f"{where}.knob", spec, p["knob"])
         b = _section(p["baseline"], PROBE_BASELINE, f"{where}.baseline", path)
