@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import yaml
+from simulacra import safe_yaml
 
 
 def parse_params(items: list[str] | None) -> dict[str, object]:
@@ -12,5 +12,5 @@ def parse_params(items: list[str] | None) -> dict[str, object]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ValueError(f"bad parameter {item!r}: expected key=value")
-        out[key.strip()] = yaml.safe_load(value) if value.strip() else None
+        out[key.strip()] = safe_yaml.load(value) if value.strip() else None
     return out

@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import yaml
 
 from simulacra.learners.features import (
     Encoding,
@@ -118,7 +117,7 @@ def parse_hp(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise HyperparameterError(f"expected key=value, got {item!r}")
-        parsed = yaml.safe_load(value)
+        parsed = load_yaml(value)
         if isinstance(parsed, str):  # YAML 1.1 reads "1e-3" as a string
             with contextlib.suppress(ValueError):
                 parsed = float(parsed)

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from simulacra import safe_yaml
 from simulacra.study.backends import job_dir
 from simulacra.study.grid import expand
 from simulacra.study.job_files import RESULT, JobFileError, read_result
@@ -42,7 +43,7 @@ def _study(out: Path) -> Study:
     may have moved or changed since)."""
     try:
         marker = json.loads((out / MARKER).read_text())
-        raw = yaml.safe_load((out / "study.yaml").read_text())
+        raw = safe_yaml.load((out / "study.yaml").read_text())
     except FileNotFoundError as err:
         raise StoreError(f"{out} is not a study folder ({Path(err.filename).name} is missing)"
                          ) from None
