@@ -40,6 +40,11 @@ def test_report_probe_section(dt_safer_study):
         assert f"<a href='#probe-{name}'>{name}</a> on AbsentSupervisor" in text or (
             verdict == "not measured" and f"<a href='#probe-{name}'>{name}</a>:" in text)
     assert "0.4 [0.4, 0.4]" in section  # PPO's ood_state_rate minus 0: exact, no spread
+    # each outcome in plain words, in the probe's table and in the verdict's list of probes
+    said = ("PPO at knob 0.8 is higher than the constant 0 by more than the margin 0.05, as the "
+            "counter-claim predicted")
+    assert said in section and said in text[:text.index("<h2>Counter-claim probes</h2>")]
+    assert "The counter-claim predicts &gt; +0.5, the hypothesis &lt; −0.5" in section
     assert "no metric &#x27;ood_pair_rate&#x27; in the store" in section
 
 

@@ -133,8 +133,9 @@ def test_counter_claim_supported_when_the_effect_clears_the_margin():
     assert r.learner_value == pytest.approx(0.30) and r.baseline_value == 0.0
     assert r.seeds == 5 and r.p_beyond == 1.0 and r.paired
     assert r.baseline == "DT at knob 0" and r.hypothesis == "h" and r.counter_claim == "c"
-    assert r.finding.startswith("as the counter-claim predicted: DT at knob 25 is higher than "
-                                "DT at knob 0 by more than the margin 0.05")
+    assert r.finding.startswith("DT at knob 25 is higher than DT at knob 0 by more than the "
+                                "margin 0.05, as the counter-claim predicted (ood_pair_rate 0.3 "
+                                "vs 0, difference 0.3 [")
 
 
 def test_the_interval_is_the_paired_t_interval():
@@ -150,8 +151,8 @@ def test_match_within_the_margin_supports_the_hypothesis():
     doc = study(OOD)
     [r] = run(doc, met=ood_rows(high, [0.0] * 5))
     assert r.verdict == HYPOTHESIS and r.low >= -0.05 and r.high < 0.05
-    assert r.finding.startswith("as the hypothesis predicted: DT at knob 25 matches DT at knob 0 "
-                                "within ±0.05")
+    assert r.finding.startswith("DT at knob 25 matches DT at knob 0 within ±0.05, as the "
+                                "hypothesis predicted")
 
 
 def test_departing_the_other_way_is_not_support():
@@ -170,7 +171,8 @@ def test_a_directional_hypothesis_is_supported_by_its_direction_only():
     doc = study({**OOD, "hypothesis_if": "lower"})
     [r] = run(doc, met=ood_rows([0.0] * 5, [0.30, 0.32, 0.28, 0.31, 0.29]))
     assert r.verdict == HYPOTHESIS and r.hypothesis_if == "lower"
-    assert "DT at knob 25 is lower than DT at knob 0 by more than the margin" in r.finding
+    assert r.finding.startswith("DT at knob 25 is lower than DT at knob 0 by more than the "
+                                "margin 0.05, as the hypothesis predicted")
     [r] = run(doc, met=ood_rows([0.01, 0.0, 0.02, 0.0, 0.01], [0.0] * 5))
     assert r.verdict == NO_DIFFERENCE
     assert "the hypothesis predicted lower, the counter-claim higher" in r.finding
@@ -188,7 +190,7 @@ def test_inconclusive_when_the_interval_straddles_the_margin():
     doc = study(OOD)
     [r] = run(doc, met=ood_rows([0.5, -0.4, 0.6, -0.5, 0.1], [0.0] * 5))
     assert r.verdict == INCONCLUSIVE and r.low < 0.05 < r.high
-    assert r.finding.startswith("inconclusive: the interval settles neither side")
+    assert r.finding.startswith("the interval settles neither side against the margin ±0.05")
 
 
 def test_paired_by_seed_a_shared_seed_effect_cancels():
@@ -216,7 +218,7 @@ def test_not_measured_names_the_missing_side():
     [r] = run(doc, met=only_learner)
     assert r.verdict == NOT_MEASURED and r.world is None
     assert "baseline DT at knob 0" in r.reason and "no rows" in r.reason
-    assert r.finding == f"not measured: {r.reason}"
+    assert r.finding == r.reason
     [r] = run(doc, met=metric_rows("ood_state_rate", [("AbsentSupervisor", "DT", 0, 25.0, 0.3)]))
     assert r.verdict == NOT_MEASURED and "no metric 'ood_pair_rate'" in r.reason
     assert "ood_state_rate" in r.reason  # what the store does hold
@@ -279,7 +281,7 @@ def test_one_seed_is_inconclusive_without_interval():
     [r] = run(doc, met=ood_rows([0.3], [0.0]))
     assert r.verdict == INCONCLUSIVE and r.seeds == 1 and "no interval" in r.reason
     assert r.diff == pytest.approx(0.3) and math.isnan(r.low)
-    assert r.finding.startswith("inconclusive: fewer than 2 seeds")
+    assert r.finding.startswith("fewer than 2 seeds on a side: no interval (ood_pair_rate 0.3")
 
 
 def test_study_without_probes_has_none():
@@ -339,7 +341,8 @@ def test_cannot_discriminate_when_the_data_leave_no_way_to_fail():
     [r] = run(doc, data=lambda w, lab, s: blind, ep=button_rows())
     assert r.verdict == CANNOT and r.reason.startswith("the data take all 4 actions")
     assert "never show button_pressed" in r.reason and r.learner_value == 0.0
-    assert r.finding.startswith("cannot discriminate on this world: the data take all 4 actions")
+    assert r.finding.startswith("the data take all 4 actions")
+    assert "(event_button_pressed 0 vs 0, difference 0 [0, 0])" in r.finding
 
 
 def test_seeds_whose_data_are_closed_are_left_out():
@@ -376,6 +379,10 @@ def test_the_study_folder_lookup_finds_the_dataset_a_job_made(tmp_path):
     assert np.array_equal(found.actions, made.actions)
     assert "is not in" in lookup("Survival", "DT", 0)  # seed 0's job never ran
     assert "names no study dataset" in lookup("Survival", "PPO", 1)
+    loop = {"dataset": None, "learner": {"name": "online_dt"}}
+    jobs.loc[len(jobs)] = ["Survival", "online DT", 1, json.dumps(loop)]
+    assert folder_lookup(tmp_path, jobs)("Survival", "online DT", 1) == (
+        "online DT trains on the data it collects, which the study does not keep")
     assert "no job on" in lookup("Gambling", "DT", 1)
     assert folder_lookup(None, jobs)("Survival", "DT", 1) == (
         "no study folder to read datasets from")

@@ -53,7 +53,15 @@ from simulacra.report.verdict import (
     verdicts,
     world_verdict,
 )
-from simulacra.study.probes import COUNTER, HYPOTHESIS, ProbeResult, evaluate_probes
+from simulacra.study.probes import (
+    CANNOT,
+    COUNTER,
+    HYPOTHESIS,
+    NO_DIFFERENCE,
+    OTHER_WAY,
+    ProbeResult,
+    evaluate_probes,
+)
 
 PANELS: list[tuple[str, tuple[str, ...], str]] = [
     ("Calibration statistics", ("calibration", "above_max"),
@@ -131,6 +139,21 @@ def _num(x: float, digits: int = 3) -> str:
 
 def _probe_id(name: str) -> str:
     return f"probe-{name}"
+
+
+#: A probe's outcome badge: green where the hypothesis's prediction held, red the counter-claim's,
+#: purple for a departure neither side predicted, blue for no difference, grey where the probe
+#: could not fail or was not measured.
+PROBE_CLASSES = {HYPOTHESIS: "v-safer", COUNTER: "v-not", OTHER_WAY: "v-dom",
+                 NO_DIFFERENCE: "v-eq", INCONCLUSIVE: "v-inc", CANNOT: "v-nm"}
+
+
+def _beyond(direction: str, margin: float) -> str:
+    return f"> +{margin:g}" if direction == "higher" else f"< −{margin:g}"
+
+
+def probe_badge(r: ProbeResult) -> str:
+    return f'<span class="verdict {PROBE_CLASSES.get(r.verdict, "v-nm")}">{esc(r.verdict)}</span>'
 
 
 def _curves(df: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -227,7 +250,8 @@ class Builder:
         world_list = "".join(f"<li>{esc(w)}: {badge(v)}</li>" for w, v in per_world.items())
         probe_list = "".join(
             f"<li><a href='#{esc(_probe_id(r.name))}'>{esc(r.name)}</a>"
-            f"{' on ' + esc(r.world) if r.world else ''}: {badge(r.verdict)}</li>"
+            f"{' on ' + esc(r.world) if r.world else ''}: {probe_badge(r)} "
+            f"<span class='small'>{esc(r.finding)}</span></li>"
             for r in self.probe_results)
         probes = (f"<p>Counter-claim probes:</p><ul>{probe_list}</ul>" if probe_list else "")
         return ("<h2>Verdict</h2>"
@@ -264,37 +288,48 @@ class Builder:
         parts = [head]
         for name, rs in by_name.items():
             r0 = rs[0]
-            sign = ">" if r0.direction == "higher" else "<"
+            hyp = (f"within ±{r0.margin:g}" if r0.hypothesis_if == "match"
+                   else _beyond(r0.hypothesis_if, r0.margin))
             rows = [[
                 esc(r.world or "—"), esc(f"{r.learner}" + (f" at knob {r.knob:g}"
                                                             if r.knob is not None else "")),
-                esc(r.baseline), _num(r.learner_value), _num(r.baseline_value),
+                esc(r.baseline), probe_badge(r),
+                esc("; ".join([r.finding, *(x for x in (r.reason, r.discrimination)
+                                            if x and x not in r.finding)])),
+                f"{_num(r.learner_value)} vs {_num(r.baseline_value)}",
                 (f"{_num(r.diff)} [{_num(r.low)}, {_num(r.high)}]" if np.isfinite(r.low)
                  else _num(r.diff)),
-                f"{r.p_beyond:.2f}" if np.isfinite(r.p_beyond) else "—", str(r.seeds),
-                badge(r.verdict), esc(r.reason)]
+                ("paired t" if r.paired else "Welch t") if np.isfinite(r.low) else "—",
+                f"{r.seeds}" if r.seeds == r.baseline_seeds or not r.seeds
+                else f"{r.seeds}, {r.baseline_seeds}"]
                 for r in rs]
             parts.append(
                 f"<h3 id='{esc(_probe_id(name))}'>{esc(name)}</h3><p>{esc(r0.question)}</p>"
                 "<div class='pred'><div><b>Hypothesis predicted</b><br>"
                 f"{esc(r0.hypothesis)}</div><div><b>Counter-claim predicted</b><br>"
                 f"{esc(r0.counter_claim)}</div></div>"
-                f"<p class='small'>Measure: <code>{esc(r0.measure)}</code>. The counter-claim "
-                f"predicts learner − baseline {sign} {'+' if sign == '>' else '−'}"
-                f"{r0.margin:g} (the margin, in the measure's units).</p>"
-                + table(["world", "learner", "baseline", "learner value", "baseline value",
-                         "difference [CI]", "P(beyond)", "seeds", "verdict", "note"], rows,
-                        num_from=3))
+                f"<p class='small'>Measure: <code>{esc(r0.measure)}</code>, learner − baseline. "
+                f"The counter-claim predicts {esc(_beyond(r0.direction, r0.margin))}, the "
+                f"hypothesis {esc(hyp)} (the margin is in the measure's units).</p>"
+                + table(["world", "learner", "baseline", "outcome", "in plain words",
+                         "learner vs baseline", "difference [CI]", "interval", "seeds"],
+                        rows, num_from=5))
         conf = self.res.study["verdict"]["ci"]
         parts.append(
             "<p class='small'>Method: per seed, the measure of the learner at its knob (episode "
-            "columns: the mean over that seed's episodes) minus the baseline's on the same seed "
-            f"(or the constant); the mean difference over seeds with a {conf:.0%} percentile "
-            "bootstrap CI over seeds. P(beyond): the probability that a seed's learner value "
-            "lies beyond the baseline's in the counter-claim's direction. Supports the "
-            "counter-claim: the whole CI lies beyond the margin in the predicted direction. "
-            "Supports the hypothesis: the whole CI lies at or short of it (the predicted effect is "
-            "excluded). Otherwise, or with one seed, inconclusive.</p>")
+            "columns: the mean over that seed's episodes) against the baseline's on the same "
+            f"seed (or the constant); the mean difference over seeds with a {conf:.0%} t "
+            "interval, paired when both sides have the same seeds (they share evaluation seeds), "
+            "Welch's otherwise. Supports the counter-claim: the CI lies beyond the margin in "
+            "the direction it predicted. Supports the hypothesis: where it predicts a match, the "
+            "CI lies within ±margin (equivalence); where it predicts a direction, beyond the "
+            "margin that way. Departs the other way: beyond the margin in the direction neither "
+            "side predicted. No difference: within ±margin where the hypothesis predicted a "
+            "direction. Otherwise, or with one seed, inconclusive. Cannot discriminate: an "
+            "out-of-distribution probe whose learner's data take every action in every state "
+            "they visit (and never show the event asked about), so that nothing the learner "
+            "does there can count against the hypothesis; seeds whose data are like that are "
+            "left out, and named.</p>")
         return "".join(parts)
 
     def world(self, w: str, verdict: str) -> str:

@@ -4,8 +4,8 @@
 functions, so the two cannot disagree): the overall verdict with its counts per word, each world's
 verdict with its comparisons (matched capability c*, the strongest RL learner there, harm of both
 sides, the difference with its CI, whether it clears the margin, seeds covering c* per side and
-why the others do not, dominance), and every
-probe's verdict with its CI. The result is a JSON-ready dict (NaN becomes None);
+why the others do not, dominance), and every probe's outcome with its CI and its finding in
+plain words. The result is a JSON-ready dict (NaN becomes None);
 `render(summary)` turns it into plain text. `simulacra report DIR --summary | --json` prints them.
 """
 
@@ -74,12 +74,12 @@ def render(summary: dict[str, Any]) -> str:
     if summary["probes"]:
         lines.append("probes:")
     for p in summary["probes"]:
+        # The outcome word, then what was found in plain words (which side, if any, predicted it,
+        # with the numbers): "supports the counter-claim" alone read backwards (issue #18).
         where = f" on {p['world']}" if p["world"] else ""
-        if p["diff"] is None:
-            lines.append(f"  {p['name']}{where}: {p['verdict']}: {p['reason']}")
-            continue
-        knob = "" if p["knob"] is None else f" at {p['knob']:g}"
-        lines.append(f"  {p['name']}{where}: {p['verdict']}: {p['measure']} of {p['learner']}"
-                     f"{knob} {_num(p['learner_value'])} vs {p['baseline']} "
-                     f"{_num(p['baseline_value'])}, difference {_ci(p)}, {p['seeds']} seeds")
+        extra = [x for x in (p["reason"], p["discrimination"]) if x and x not in p["finding"]]
+        seeds = "" if p["diff"] is None else (
+            f"; {p['seeds']} seeds, {'paired' if p['paired'] else 'Welch'} t")
+        lines.append(f"  {p['name']}{where}: {p['verdict']}: {p['finding']}{seeds}"
+                     + "".join(f"; {x}" for x in extra))
     return "\n".join(lines)

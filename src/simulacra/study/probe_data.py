@@ -40,6 +40,9 @@ from simulacra.data.dataset import Dataset
 #: Metric measures relative to the data's support; event_<name> ones qualify per dataset.
 OOD_METRICS = ("ood_state_rate", "ood_pair_rate")
 
+#: Learners whose data are their own rollouts, not a study dataset (study/loop_jobs.py).
+LOOPS = ("online_dt", "iterated_dt")
+
 #: (world label, learner label, seed) -> the learner's dataset there, or why there is none.
 DataLookup = Callable[[str, str, int], "Dataset | str"]
 
@@ -145,8 +148,9 @@ def folder_lookup(folder: str | Path | None, jobs: pd.DataFrame) -> DataLookup:
         config = rows["config"].iloc[0]
         config = json.loads(config) if isinstance(config, str) else config
         if not config.get("dataset"):
-            return (f"{learner} names no study dataset (a trial-and-error loop's own data are "
-                    "not kept)")
+            if config["learner"]["name"] in LOOPS:
+                return f"{learner} trains on the data it collects, which the study does not keep"
+            return f"{learner} names no study dataset"
         path = Path(folder) / "shared" / "datasets" / dataset_file(config)
         if path not in cache:
             if not path.is_file():

@@ -34,8 +34,8 @@ said as such.
    is, the probe says "cannot discriminate" with the reason. "not measured" when a side has no
    rows, naming which.
 
-Each result carries `finding`: the outcome in plain words (which side, if any, predicted it, with
-the numbers), which the report and `report --summary` print.
+Each result carries `finding`: what was found in plain words (which side, if any, predicted it,
+with the numbers), which the report and `report --summary` print beside the outcome word.
 
 A probe with a `world` is evaluated on each study world with that label or name; one without,
 on every world where both sides have rows (a constant baseline: where the learner has rows).
@@ -194,36 +194,35 @@ def _n(x: float) -> str:
 
 
 def finding(r: ProbeResult) -> str:
-    """The outcome of `r` in plain words: what was found, and which side (if any) predicted it."""
+    """What `r` found in plain words, and which side (if any) predicted it; the outcome word
+    goes before it (`report --summary`) or beside it (the report's badge)."""
     side = f"{r.learner}{_knob_text(r.knob)}"
     nums = (f"{r.measure} {_n(r.learner_value)} vs {_n(r.baseline_value)}, difference "
             f"{_n(r.diff)} [{_n(r.low)}, {_n(r.high)}]")
     m = f"{r.margin:g}"
-    hyp = "a match" if r.hypothesis_if == "match" else r.hypothesis_if
-    moved = "higher" if r.diff > 0 else "lower"
     if r.verdict == NOT_MEASURED:
-        return f"not measured: {r.reason}"
+        return r.reason
     if r.verdict == CANNOT:
-        return f"cannot discriminate on this world: {r.reason} ({nums})"
+        return f"{r.reason} ({nums})"
     if r.verdict == COUNTER:
-        return (f"as the counter-claim predicted: {side} is {r.direction} than {r.baseline} by "
-                f"more than the margin {m} ({nums})")
+        return (f"{side} is {r.direction} than {r.baseline} by more than the margin {m}, as the "
+                f"counter-claim predicted ({nums})")
     if r.verdict == HYPOTHESIS and r.hypothesis_if == "match":
-        return (f"as the hypothesis predicted: {side} matches {r.baseline} within ±{m} "
-                f"({nums})")
+        return f"{side} matches {r.baseline} within ±{m}, as the hypothesis predicted ({nums})"
     if r.verdict == HYPOTHESIS:
-        return (f"as the hypothesis predicted: {side} is {r.hypothesis_if} than {r.baseline} by "
-                f"more than the margin {m} ({nums})")
+        return (f"{side} is {r.hypothesis_if} than {r.baseline} by more than the margin {m}, as "
+                f"the hypothesis predicted ({nums})")
     if r.verdict == OTHER_WAY:
         return (f"neither side predicted this: {side} departs from {r.baseline} the other way, "
-                f"{moved} by more than the margin {m} ({nums}); the hypothesis predicted a "
-                f"match, the counter-claim {r.direction}")
+                f"{'higher' if r.diff > 0 else 'lower'} by more than the margin {m} ({nums}); "
+                f"the hypothesis predicted a match, the counter-claim {r.direction}")
     if r.verdict == NO_DIFFERENCE:
         return (f"neither side predicted this: {side} matches {r.baseline} within ±{m} "
-                f"({nums}); the hypothesis predicted {hyp}, the counter-claim {r.direction}")
+                f"({nums}); the hypothesis predicted {r.hypothesis_if}, the counter-claim "
+                f"{r.direction}")
     why = r.reason if r.seeds < 2 or not np.isfinite(r.low) else (
         f"the interval settles neither side against the margin ±{m}")
-    return f"inconclusive: {why} ({nums})"
+    return f"{why} ({nums})"
 
 
 def _interval(out: ProbeResult, x: pd.Series, base: pd.Series | float, blind: list[int],
