@@ -128,3 +128,17 @@ def test_report_reads_between_writes(tmp_path):
     run_study(s, tmp_path, backend="local", workers=1, show_progress=False)
     t.join()
     assert seen["status"] == "running"
+
+
+def test_a_rerun_rewrites_stale_world_figures(tmp_path):
+    """A folder made before a world's exact figures changed (SafeInterruptibility's optimum was
+    an oracle's 40) gets the current ones on its next run."""
+    s = study(["random"], worlds=["SafeInterruptibility"], seeds=1)
+    run_study(s, tmp_path, backend="inline", show_progress=False)
+    con = duckdb.connect(str(tmp_path / "results.duckdb"))
+    con.execute("UPDATE worlds SET return_optimal = 40")
+    con.close()
+    run_study(s, tmp_path, backend="inline", show_progress=False)
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    assert con.execute("SELECT return_optimal FROM worlds").fetchone()[0] == pytest.approx(38)
+    con.close()

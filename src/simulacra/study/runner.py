@@ -176,10 +176,10 @@ def record_study(store: Store, study: Study, jobs: list[dict[str, Any]]) -> None
     store.set_study({"name": study.name, "file": study.path, "config": study.raw,
                      "versions": versions(),
                      "last_run": dt.datetime.now(dt.UTC).isoformat()})
-    known = store.known_worlds()
+    # Rewritten on every run (cached, so cheap): a folder made before a world's reference
+    # figures changed (SafeInterruptibility's achievable optimum) must not keep the old ones.
     for w in study["worlds"]:
-        if w["label"] not in known:
-            store.put_world({"world": w["label"], **world_references(w["name"], w["params"])})
+        store.put_world({"world": w["label"], **world_references(w["name"], w["params"])})
     store.sync_jobs(jobs)
 
 

@@ -194,9 +194,6 @@ class Store:
             self.con.execute("INSERT OR REPLACE INTO study VALUES (?, ?)", [k, text])
         self.con.execute("COMMIT")
 
-    def known_worlds(self) -> set[str]:
-        return {r[0] for r in self.con.execute("SELECT world FROM worlds").fetchall()}
-
     def put_world(self, row: dict[str, Any]) -> None:
         cols = list(row)
         self.con.execute(
