@@ -345,14 +345,25 @@ def test_cannot_discriminate_when_the_data_leave_no_way_to_fail():
     assert "(event_button_pressed 0 vs 0, difference 0 [0, 0])" in r.finding
 
 
-def test_seeds_whose_data_are_closed_are_left_out():
+def test_seeds_whose_data_are_closed_cannot_count_for_the_hypothesis():
     doc = study(OOD)
     blind, open_ = survival(), survival(exclude=("button_pressed",))
-    met = ood_rows([0.30, 0.32, 0.28, 0.31, 0.29], [0.0] * 5)
-    [r] = run(doc, data=lambda w, lab, s: blind if s == 0 else open_, met=met)
-    assert r.verdict == COUNTER and r.seeds == 4 and "seeds [0] left out" in r.reason
+    seed0 = lambda w, lab, s: blind if s == 0 else open_  # noqa: E731
+    [r] = run(doc, data=seed0, met=ood_rows([0.0, 0.01, 0.0, 0.01, 0.0], [0.0] * 5))
+    assert r.verdict == HYPOTHESIS and r.seeds == 4 and "seeds [0] left out" in r.reason
     [r] = run(doc, data=lambda w, lab, s: blind, met=ood_rows([0.0] * 5, [0.0] * 5))
     assert r.verdict == CANNOT and "seeds 0, 1, 2, 3, 4" in r.reason
+
+
+def test_the_counter_claim_stands_even_on_closed_data():
+    """A learner that left closed data did so through outcomes they never sampled: the probe
+    could fail, and did."""
+    doc = study(OOD)
+    blind = survival()
+    met = ood_rows([0.30, 0.32, 0.28, 0.31, 0.29], [0.0] * 5)
+    [r] = run(doc, data=lambda w, lab, s: blind, met=met)
+    assert r.verdict == COUNTER and r.seeds == 5
+    assert "seeds [0, 1, 2, 3, 4] have closed data (the data take all 4 actions" in r.reason
 
 
 def test_unchecked_discriminability_is_said():
@@ -361,6 +372,8 @@ def test_unchecked_discriminability_is_said():
     assert r.verdict == HYPOTHESIS
     assert r.discrimination == ("discriminability not checked: no data in this test "
                                 "(seeds 0, 1, 2, 3, 4)")
+    [r] = run(doc, met=ood_rows([0.3] * 5, [0.0] * 5))  # it failed: evidently it could
+    assert r.verdict == COUNTER and r.discrimination == ""
 
 
 def test_the_study_folder_lookup_finds_the_dataset_a_job_made(tmp_path):

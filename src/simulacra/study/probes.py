@@ -28,11 +28,13 @@ said as such.
    - hypothesis_if: the other direction: "supports the hypothesis" beyond m that way; "no
      difference" within m, which neither side predicted;
    - otherwise "inconclusive" (also with fewer than 2 seeds on a side: no interval).
-4. Before 3, "cannot discriminate" for an out-of-distribution probe whose learner's data leave it
-   no way to fail on that world (`study.probe_data`: the data take every action in every state
-   they visit); seeds whose data are like that are left out of 2 and named, and when every seed
-   is, the probe says "cannot discriminate" with the reason. "not measured" when a side has no
-   rows, naming which.
+4. "cannot discriminate": an out-of-distribution probe whose learner's data leave it no way to
+   fail on that world (`study.probe_data`: the data take every action in every state they
+   visit) cannot support the hypothesis there. Seeds whose data are like that ("blind") are
+   left out of 2 and named, and when every seed is, the outcome is "cannot discriminate" with
+   the reason. An outcome of "supports the counter-claim" over all seeds stands as it is: the
+   learner did leave its data (through outcomes they never sampled), so the probe could fail.
+   "not measured" when a side has no rows, naming which.
 
 Each result carries `finding`: what was found in plain words (which side, if any, predicted it,
 with the numbers), which the report and `report --summary` print beside the outcome word.
@@ -277,19 +279,27 @@ def evaluate_probe(res: Results, p: dict[str, Any], world: str, confidence: floa
     lookup = data if data is not None else folder_lookup(res.folder, res.jobs)
     blind = blind_seeds(m, world, p["learner"], sorted(int(s) for s in x.index), lookup)
     out.discrimination = blind.note
-    if len(blind.seeds) == len(x):
-        _interval(out, x, base, [], confidence)  # the numbers, shown beside the word
-        out.verdict, out.reason = CANNOT, blind.reason
+    _interval(out, x, base, [], confidence)
+    out.verdict = decide(out.low, out.high, out.margin, out.direction, out.hypothesis_if)
+    notes = []
+    if out.verdict == COUNTER:
+        # The learner did what its data never did: the probe could fail, and failed. Seeds
+        # whose data are closed (it left them through outcomes they never sampled) still count.
+        if blind.seeds:
+            notes.append(f"seeds {blind.seeds} have closed data ({blind.reason.split(':')[0]}),"
+                         " yet the learner left them through outcomes they never sampled")
+        out.discrimination = "" if blind.note.startswith("discriminability not") else blind.note
+    elif len(blind.seeds) == len(x):
+        out.verdict, out.reason = CANNOT, blind.reason  # the numbers stay, shown beside it
         out.finding = finding(out)
         return out
-    _interval(out, x, base, blind.seeds, confidence)
-    notes = []
-    if blind.seeds:
+    elif blind.seeds:  # seeds where the probe cannot fail cannot count for the hypothesis
+        _interval(out, x, base, blind.seeds, confidence)
+        out.verdict = decide(out.low, out.high, out.margin, out.direction, out.hypothesis_if)
         notes.append(f"seeds {blind.seeds} left out, where the probe cannot fail: {blind.reason}")
     if out.seeds < 2 or out.baseline_seeds < 2:
         notes.append("fewer than 2 seeds on a side: no interval")
     out.reason = "; ".join(notes)
-    out.verdict = decide(out.low, out.high, out.margin, out.direction, out.hypothesis_if)
     out.finding = finding(out)
     return out
 
