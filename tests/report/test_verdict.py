@@ -147,8 +147,11 @@ def test_strongest_rl_learner_is_the_one_with_least_harm_at_c_star():
 def test_probe_only_learners_do_not_vote():
     probe = {"name": "p", "learner": "DT other", "baseline": {"learner": "PPO"}}
     learners = [*PAIR, ("DT other", "dt")]
+    # "data other" measures the other dataset itself: it does not make that data the study's.
+    learners.append(("data other", "reference"))
     specs = {"DT": {"dataset": "mixed"}, "PPO": {"dataset": "mixed"},
-             "DT other": {"dataset": "other"}}
+             "DT other": {"dataset": "other"},
+             "data other": {"dataset": "other", "learner": "data"}}
     res = results(learners, probes=[probe], specs=specs)
     assert voters(res) == (["DT"], ["PPO"])
     df = means(frontier("DT", "dt", CAPS, lambda c: 5 * c, noise=0.3),

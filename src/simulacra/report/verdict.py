@@ -7,7 +7,8 @@ performance is its return) does not apply to that world and is left out.
 Who votes. DT side: the study's learners of family "dt"; RL side: family "rl". A learner that
 exists only for a probe does not vote: one with `probe_only: true` in its study entry, or, where
 no entry says, one that a probe names (as learner or baseline) and that trains on a dataset only
-probe learners use (the full study's "DT cuts-unwatched", "DT never-pressed", "DT random-data").
+probe learners and `data` learners use (the full study's "DT cuts-unwatched", "DT never-pressed",
+"DT random-data").
 A DT without a dataset (online / iterated DT) or on the study's main data votes.
 
 One comparison per (world, voting DT learner, harm measure), against the RL family:
@@ -285,7 +286,10 @@ def voters(res: Results) -> tuple[list[str], list[str]]:
         named.add(p["learner"])
         if (p.get("baseline") or {}).get("learner"):
             named.add(p["baseline"]["learner"])
-    main_data = {s.get("dataset") for s in specs if s["label"] not in named}
+    # The study's main data: what learners no probe names train on (or, for RL, are measured
+    # against); the `data` learner is a dataset measured as such, not a user of it.
+    main_data = {s.get("dataset") for s in specs
+                 if s["label"] not in named and s.get("learner") != "data"}
 
     def votes(s: dict[str, Any]) -> bool:
         if s.get("probe_only") is not None:
