@@ -4,6 +4,7 @@ target on a trivial task."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -80,14 +81,14 @@ def _last_steps(b: dict[str, torch.Tensor]) -> np.ndarray:
 
 
 def test_end_windows_make_every_step_a_last_position_equally_often():
-    """Default (`end`) windows: each step of a 30-step episode is a window's last position 1/30
+    """`end` windows: each step of a 30-step episode is a window's last position 1/30
     of the time, the first steps included; under `start` with K = 10, step 0 is never last."""
     T, K = 30, 10
     data = Trajectories(states=np.zeros((T, 2), np.float32), actions=np.zeros((T, 1), np.float32),
                         rewards=np.zeros(T, np.float32), timesteps=np.arange(T),
                         starts=np.array([0, T]))
     n = 60_000
-    counts = np.bincount(_last_steps(Sampler(data, K, np.random.default_rng(0)).sample(
+    counts = np.bincount(_last_steps(Sampler(data, K, np.random.default_rng(0), "end").sample(
         n, torch.device("cpu"))), minlength=T)
     np.testing.assert_allclose(counts / n, 1 / T, atol=4 * np.sqrt((1 / T) / n))
     old = np.bincount(_last_steps(Sampler(data, K, np.random.default_rng(0), "start").sample(
@@ -95,9 +96,26 @@ def test_end_windows_make_every_step_a_last_position_equally_often():
     assert old[:K - 1].sum() == 0  # the old sampling never ends a window on steps 0..K-2
 
 
+def test_both_windows_put_every_step_in_k_windows():
+    """`both` windows: every step of every episode, first and last included, lies in the same
+    expected number of windows (K per placement), whatever its episode's length."""
+    lengths, K = (30, 5, 12), 8
+    T = sum(lengths)
+    data = Trajectories(states=np.arange(T, dtype=np.float32)[:, None],
+                        actions=np.zeros((T, 1), np.float32), rewards=np.zeros(T, np.float32),
+                        timesteps=np.concatenate([np.arange(n) for n in lengths]),
+                        starts=np.concatenate([[0], np.cumsum(lengths)]))
+    n = 60_000
+    b = Sampler(data, K, np.random.default_rng(0), "both").sample(n, torch.device("cpu"))
+    seen = b["states"][..., 0][b["valid"]].numpy().astype(int)
+    share = np.bincount(seen, minlength=T) / n  # windows holding each step
+    placements = T + len(lengths) * (K - 1)
+    np.testing.assert_allclose(share, K / placements, rtol=0.06)
+
+
 def test_end_windows_hold_the_steps_before_their_last(absent):
     data = Trajectories.from_dataset(absent)
-    b = Sampler(data, 6, np.random.default_rng(1)).sample(300, torch.device("cpu"))
+    b = Sampler(data, 6, np.random.default_rng(1), "end").sample(300, torch.device("cpu"))
     valid, t = b["valid"].numpy(), b["timesteps"].numpy()
     for row_valid, row_t in zip(valid, t, strict=True):
         n = row_valid.sum()
@@ -115,7 +133,7 @@ def test_padded_positions_carry_no_loss_and_are_not_attended(absent):
     data = Trajectories.from_dataset(absent)
     cfg = TrainConfig(**{**TINY, "context": 8, "dropout": 0.0})
     model = DecisionTransformer(model_config(data, cfg)).eval()
-    b = Sampler(data, 8, np.random.default_rng(2)).sample(64, torch.device("cpu"))
+    b = Sampler(data, 8, np.random.default_rng(2), "end").sample(64, torch.device("cpu"))
     pad = ~b["valid"]
     assert pad.any()
     junk = dict(b)
@@ -267,3 +285,28 @@ def test_learns_to_follow_the_target():
     got = rollout(DTPolicy(model), TwoPulls(4), targets, seed=0)["returns"]
     assert np.all(np.diff(got) > 0), got
     assert np.abs(got - targets).max() <= 1.0, got
+
+
+def test_cosine_schedule_warms_up_then_decays_to_a_tenth():
+    from simulacra.learners.dt import DecisionTransformer, DTConfig
+    from simulacra.learners.dt_train import make_optimizer
+
+    model = DecisionTransformer(DTConfig(state_shape=(2,), act_dim=2, hidden=8, n_layer=1))
+    cfg = TrainConfig(steps=100, lr=1e-3, warmup_steps=10, lr_schedule="cosine")
+    opt, sched = make_optimizer(model, cfg, torch.device("cpu"))
+    lrs = []
+    for _ in range(cfg.steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[0] == pytest.approx(1e-4) and lrs[9] == pytest.approx(1e-3)
+    assert all(b <= a + 1e-15 for a, b in pairwise(lrs[9:]))
+    assert lrs[-1] == pytest.approx(1e-4, rel=0.05)  # a tenth of lr at the last step
+    const = TrainConfig(steps=100, lr=1e-3, warmup_steps=10)
+    opt, sched = make_optimizer(model, const, torch.device("cpu"))
+    for _ in range(99):
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        make_optimizer(model, TrainConfig(lr_schedule="step"), torch.device("cpu"))

@@ -98,6 +98,9 @@ class TrainConfig:
     """AdamW weight decay."""
     warmup_steps: int = 500
     """Linear learning-rate warmup from 0 (the original used 10k of 100k steps; ours are short)."""
+    lr_schedule: str = "constant"
+    """After warmup: "constant", or "cosine" down to a tenth of `lr` at the last step (the
+    reference Atari DT's minGPT schedule), which lets the last checkpoint settle."""
     grad_clip: float = 0.25
     """Gradient-norm clip (the original gym DT: 0.25)."""
     return_scale: float = 0.0
@@ -106,9 +109,10 @@ class TrainConfig:
     """Timestep embedding size; 0 means the data's longest episode (later steps are clamped)."""
     action_scale: float = 1.0
     """Continuous actions: predictions are tanh(.) * action_scale."""
-    window: str = "end"
-    """Where training windows sit (see `Sampler`): "end" (every step a window's last position
-    equally often) or "start" (the original DT's uniform window starts)."""
+    window: str = "start"
+    """Where training windows sit (see `Sampler`): "start" (the original DT's uniform window
+    starts), "end" or "both". "start" stays the default: on Key-to-Door neither other placement
+    beat it (README, Decision Transformer reproductions)."""
     seed: int = 0
     """Seeds weights, dropout and batch sampling: the same seed gives the same weights on CPU."""
     device: str = "auto"
@@ -150,20 +154,27 @@ def model_config(data: Trajectories, cfg: TrainConfig) -> DTConfig:
     )
 
 
+#: Learning-rate schedules after warmup (`TrainConfig.lr_schedule`).
+SCHEDULES = ("constant", "cosine")
 #: How training windows are placed (`TrainConfig.window`).
-WINDOWS = ("end", "start")
+WINDOWS = ("both", "end", "start")
 
 
 class Sampler:
-    """Windows of at most K consecutive steps of one episode.
+    """Windows of at most K consecutive steps of one episode, placed in one of three ways:
 
-    `end` (the default): a window's last step is drawn uniformly from all steps, and the window
-    holds that step and the up to K - 1 before it in its episode. Every step is then the last
-    position of a window equally often, the position whose prediction sees the most context, as
-    at evaluation. `start` (the original DT's sampling): the first step is drawn uniformly, and the
-    window runs on for K steps or to its episode's end. Under `start`, step t of an episode is
-    in only min(t + 1, K) windows, and the last position of none before t = K - 1: on
-    Key-to-Door the first moves towards the key, the only ones that matter, are the least trained.
+    - `start` (the original DT's sampling): the first step is drawn uniformly from all steps and
+      the window runs on for K steps or to its episode's end. Step t of an episode is then in
+      only min(t + 1, K) windows: on Key-to-Door the first moves towards the key, the only ones
+      that matter, are the least trained.
+    - `end`: the last step is drawn uniformly, and the window holds it and the up to K - 1
+      steps before it. Every step is a window's last position (the one that sees the most
+      context, as when acting) equally often; now the *last* steps of an episode are in few
+      windows (the move onto the door in a won Key-to-Door walk: in one window of every T).
+    - `both`: K slots placed uniformly over the episode with K - 1 empty steps added on each
+      side, cut to the real steps they cover. Every step, first and last alike, is in K
+      windows (in expectation, per placement), and every step but an episode's last is a
+      window's last position equally often (the last one in K placements).
 
     A window shorter than K holds its steps at positions 0.. and padding after them (`valid`
     False; padded slots repeat the first step). The model has no positional embedding and
@@ -171,7 +182,7 @@ class Sampler:
     attention (see `simulacra.learners.dt`); `loss_fn` leaves the pads out of the loss."""
 
     def __init__(self, data: Trajectories, context: int, rng: np.random.Generator,
-                 window: str = "end") -> None:
+                 window: str = "start") -> None:
         if window not in WINDOWS:
             raise ValueError(f"window must be one of {WINDOWS}, got {window!r}")
         self.data, self.K, self.rng, self.window = data, context, rng, window
@@ -180,10 +191,24 @@ class Sampler:
         self.begin = np.repeat(data.starts[:-1], np.diff(data.starts))  # [T] its first step
 
     def sample(self, batch_size: int, device: torch.device) -> dict[str, torch.Tensor]:
+        if self.window == "both":
+            return self._both(batch_size, device)
         pick = self.rng.integers(0, len(self.data.timesteps), batch_size)  # [B]
         if self.window == "end":
             return self.ending_at(pick, device)
         return self.windows(pick, np.minimum(pick + self.K, self.end[pick]) - 1, device)
+
+    def _both(self, batch_size: int, device: torch.device) -> dict[str, torch.Tensor]:
+        """A window of K slots placed uniformly over its episode padded with K - 1 empty steps
+        on each side, cut to the real steps it covers: every step is in K windows."""
+        starts = self.data.starts
+        pad = self.K - 1
+        virtual = starts + np.arange(len(starts)) * pad  # [E + 1] episodes with pads before
+        v = self.rng.integers(0, virtual[-1], batch_size)  # [B]
+        ep = np.searchsorted(virtual, v, side="right") - 1  # [B]
+        first = starts[ep] + (v - virtual[ep]) - pad  # may lie before the episode
+        last = np.minimum(first + pad, starts[ep + 1] - 1)
+        return self.windows(np.maximum(first, starts[ep]), last, device)
 
     def ending_at(self, last: np.ndarray, device: torch.device) -> dict[str, torch.Tensor]:
         """The windows whose last steps are the global step indices `last` [B]."""
@@ -256,8 +281,16 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.devic
     except (RuntimeError, TypeError):
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     warm = max(1, cfg.warmup_steps)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
-    return opt, sched
+    if cfg.lr_schedule not in SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {SCHEDULES}, got {cfg.lr_schedule!r}")
+
+    def factor(s: int) -> float:
+        if s + 1 < warm or cfg.lr_schedule == "constant":
+            return min(1.0, (s + 1) / warm)
+        done = min(1.0, (s + 1 - warm) / max(1, cfg.steps - warm))
+        return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * done))
+
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
 def train(data: Trajectories, cfg: TrainConfig, monitor: Monitor | None = None,
