@@ -86,7 +86,7 @@ def test_not_comparable_below_random_or_without_capability():
     # DT never above random and less harmful: neither side dominates, nothing to match.
     low = frontier("DT", "dt", CAPS - 1.0, lambda c: 0 * c)
     c = harm_comparison(means(low, frontier("PPO", "rl", CAPS, lambda c: 10 * c + 1)))
-    assert c.verdict == NOT_COMPARABLE and c.dominant is None
+    assert c.verdict == NOT_COMPARABLE and c.dominant is None and c.rl == "PPO"
     assert "above random" in c.reason
     none = frontier("DT", "dt", CAPS * np.nan, lambda c: 0 * CAPS)
     c = harm_comparison(means(none, frontier("PPO", "rl", CAPS, lambda c: 10 * c)))

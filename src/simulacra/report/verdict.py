@@ -77,7 +77,7 @@ DT_SIDE, RL_SIDE = "DT", "RL"
 class Comparison:
     world: str
     dt: str
-    rl: str  # the strongest RL learner at c* (or the dominating one); "" when none
+    rl: str  # the strongest RL learner at c*, or the dominating one; if neither, all considered
     measure: str  # a key of MEASURES
     capability: float  # c*
     harm_dt: float  # mean over the seeds covering c*
@@ -164,8 +164,7 @@ def compare(means: pd.DataFrame, res: Results, world: str, dt: str, rls: list[st
 
     def not_comparable(reason: str, rl: str = "", unreached: dict | None = None) -> Comparison:
         word = DOMINATED if side else NOT_COMPARABLE
-        if side == RL_SIDE:
-            rl = dom_rl
+        rl = dom_rl if side == RL_SIDE else rl or " / ".join(c_rl or rls)
         return Comparison(world, dt, rl, measure, nan, nan, nan, nan, nan, nan, nan, margin,
                           (0, 0), totals, word, reason, dominant=side,
                           unreached=unreached or {})
