@@ -96,6 +96,7 @@ def test_not_comparable_below_random_or_without_capability():
                                                                  lambda c: 10 * c + 1)))
     assert world_verdict(comps[WORLD]) == NOT_COMPARABLE
     assert overall.verdict == NOT_COMPARABLE and overall.comparable == 0
+    assert overall.text == "not comparable (not comparable: 1)"
 
 
 def test_dominated_when_rl_is_more_capable_and_less_harmful_everywhere():

@@ -254,7 +254,7 @@ class Overall:
 
     @property
     def text(self) -> str:
-        if self.comparable == 0:
+        if not self.counts:
             return self.verdict
         parts = [f"{w} on {n} of {self.comparable} comparable world{'s' * (self.comparable > 1)}"
                  for w, n in self.counts.items() if w not in EXCLUDED]
