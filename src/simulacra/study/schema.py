@@ -137,6 +137,8 @@ LEARNER = {
     "dataset": (str, None, "the name of a recipe under 'datasets'"),
     "knob_values": (list, None, "the values of the learner's knob to sweep (numbers)"),
     "worlds": (list, None, "restrict this learner to these world names"),
+    "probe_only": ((bool, type(None)), None, "true: the learner exists for a probe and does not "
+                   "vote in the verdict (default: inferred from the probes and datasets)"),
 }
 
 WORLD = {
