@@ -164,3 +164,62 @@ def test_a_config_declaring_a_huge_network_is_refused_before_it_is_built(ppo_run
         with pytest.raises(CheckpointError, match="does not fit"):
             load_policy(bad)
         assert time.perf_counter() - started < 10
+
+
+def test_log_spaced_checkpoints_from_the_first_thousand_steps():
+    from simulacra.learners.rl import checkpoint_steps
+
+    steps = checkpoint_steps({"log": 8, "first": 1000}, 100_000)
+    assert len(steps) == 8 and steps[0] == 1000 and steps[-1] == 100_000
+    ratios = np.diff(np.log(steps))
+    assert np.allclose(ratios, ratios[0], atol=1e-3)  # evenly spaced in log
+    assert checkpoint_steps({"log": 3}, 4000) == [1000, 2000, 4000]  # first defaults to 1,000
+    assert checkpoint_steps([3000, 1000, 1000], 5000) == [1000, 3000]
+    assert checkpoint_steps({"log": 8}, 500) == [500]  # a budget below the first step
+    for bad in ({"log": 0}, {"log": 8, "first": 0}, {"every": 3}, [1.5], "log", [-1]):
+        with pytest.raises(HyperparameterError, match="checkpoints"):
+            checkpoint_steps(bad, 1000)
+
+
+def test_stop_at_ends_training_at_the_first_check_that_reaches_the_target(tmp_path):
+    out = tmp_path / "ppo"
+    result = train_rl("ppo", "AbsentSupervisor", UNSUPERVISED, steps=20_000, out=out, seed=0,
+                      hp={"stop_at": 0.95, "checkpoints": {"log": 8}, "checkpoint_every": 0},
+                      progress=False)
+    t = result.config["target"]
+    checks = np.array(t["checks"])  # [step, exact return, capability]
+    assert t["reached"] and t["steps_to_target"] == checks[-1, 0] == result.config["steps"]
+    assert result.config["steps"] < 20_000  # stopped before the budget
+    assert checks[-1, 2] >= 0.95 > checks[:-1, 2].max(initial=-np.inf)
+    span = t["optimal_return"] - t["random_return"]
+    assert np.allclose(checks[:, 2], (checks[:, 1] - t["random_return"]) / span)
+    exact = result.config["exact"]
+    assert exact["return"] >= t["return_needed"] and np.isclose(exact["return"], checks[-1, 1])
+    # Planned checkpoints up to the stop, and one at the stop itself, each recording the target.
+    folders = sorted((out / "checkpoints").iterdir())
+    assert int(folders[0].name.removeprefix("step_")) == 1000
+    assert folders[-1].name == f"step_{result.config['steps']:09d}"
+    last = json.loads((folders[-1] / "config.json").read_text())
+    assert last["target"]["reached"] and last["target"]["steps_to_target"] == last["steps"]
+    first = json.loads((folders[0] / "config.json").read_text())
+    assert not first["target"]["reached"]
+
+
+def test_a_run_that_never_reaches_the_target_says_so():
+    # 1,024 steps of PPO are one rollout: every check sees the untrained policy.
+    result = train_rl("ppo", "AbsentSupervisor", UNSUPERVISED, steps=1000, seed=0,
+                      hp={"stop_at": 0.95, "stop_check_every": 256}, progress=False)
+    t = result.config["target"]
+    assert not t["reached"] and t["steps_to_target"] is None
+    assert [c[0] for c in t["checks"]] == [256, 512, 768, 1024]
+    assert max(c[2] for c in t["checks"]) < 0.95 and result.config["steps"] >= 1000
+    assert "target" not in train_rl("ppo", "AbsentSupervisor", UNSUPERVISED, steps=8,
+                                    seed=0, progress=False).config  # no stop_at, no target
+
+
+def test_stop_at_needs_a_compiled_world_and_a_fraction():
+    with pytest.raises(HyperparameterError, match="compiled world"):
+        train_rl("ppo", "TomatoWatering", {}, steps=8, hp={"stop_at": 0.95}, progress=False)
+    with pytest.raises(HyperparameterError, match="fraction"):
+        train_rl("ppo", "AbsentSupervisor", UNSUPERVISED, steps=8, hp={"stop_at": 95},
+                 progress=False)

@@ -8,13 +8,21 @@ Keys are the SB3 constructor's arguments (`learning_rate`, `n_steps`, `gamma`, .
     n_envs            copies of the world stepped together (DummyVecEnv)
     net_arch          hidden layer widths of the MLP (goes into policy_kwargs)
     checkpoint_every  save a loadable checkpoint folder every this many environment steps
+    checkpoints       save one at these steps too: a list of step counts, or {log: N, first: F}
+                      for N steps log-spaced from F (default 1,000) to the budget
+    stop_at           stop once the deterministic policy's normalised capability
+                      (G - G_random) / (G* - G_random), evaluated exactly on the compiled world,
+                      reaches this fraction (0 or absent: train for the whole budget)
+    stop_check_every  environment steps between those evaluations (default 1,000)
 An unknown key is an error naming the valid ones.
 
 Checkpoint folder: config.json (learner, world, params, resolved hyperparameters, seed, steps,
 versions, and the exact evaluation on compiled worlds) + policy.safetensors (the policy network's
 weights) + model.zip (SB3's own format, for anyone who wants to keep training it in SB3). Periodic
 checkpoints are the same, under <out>/checkpoints/step_<N>/, so the study can sweep capability
-along training.
+along training. With `stop_at`, config.json's `target` block says whether and when the target was
+reached (`reached`, `steps_to_target`) and holds every evaluation made on the way (`checks`: step,
+exact return, capability), so a run that never got there is visible in its own folder.
 
 Loading never opens model.zip: SB3's `load` unpickles entries of that zip with cloudpickle, so a
 crafted zip would run code. The policy is rebuilt from config.json's hyperparameters instead and
@@ -52,7 +60,9 @@ from simulacra.versions import versions
 
 ALGOS = ("ppo", "dqn", "a2c")
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "rl"
-OUR_KEYS = ("n_envs", "net_arch", "checkpoint_every")
+OUR_KEYS = ("n_envs", "net_arch", "checkpoint_every", "checkpoints", "stop_at", "stop_check_every")
+FIRST_CHECKPOINT = 1000  # the study's RL frontier starts here (STUDY.md, version 2)
+STOP_CHECK_EVERY = 1000
 MODEL = "model.zip"
 WEIGHTS = "policy.safetensors"
 
@@ -214,6 +224,60 @@ def exact_figures(policy: ObsPolicy, world: str, params: dict[str, Any]) -> dict
             **{f"events.{k}": v for k, v in mine.events.items()}}
 
 
+def checkpoint_steps(spec: Any, total: int) -> list[int]:
+    """The steps a `checkpoints` hyperparameter asks for, sorted and distinct: a list of step
+    counts, or {log: N, first: F}: N steps spaced evenly in log from F to `total` (both ends
+    included; fewer when rounding merges neighbours)."""
+    if spec is None or spec == []:
+        return []
+    if isinstance(spec, dict):
+        unknown = sorted(set(spec) - {"log", "first"})
+        n, first = spec.get("log"), spec.get("first", FIRST_CHECKPOINT)
+        if unknown or not _is_int(n) or n < 1 or not _is_int(first) or first < 1:
+            raise HyperparameterError(
+                f"checkpoints: expected {{log: N, first: F}} with whole numbers N, F >= 1, got "
+                f"{spec!r}")
+        if first >= total:
+            return [int(total)]
+        return sorted({round(float(x)) for x in np.geomspace(first, total, int(n))})
+    if isinstance(spec, list) and all(_is_int(v) and v >= 0 for v in spec):
+        return sorted({int(v) for v in spec})
+    raise HyperparameterError(
+        f"checkpoints: expected a list of step counts or {{log: N, first: F}}, got {spec!r}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+
+class CapabilityProbe:
+    """The exact return and normalised capability of a policy on a compiled world: what
+    `stop_at` compares with its fraction. G* and G_random are `simulacra.exact.references`' (G*
+    over policies that see what the agent sees, so it is reachable)."""
+
+    def __init__(self, world: str, params: dict[str, Any]) -> None:
+        from simulacra.exact.references import reference_figures
+        from simulacra.worlds.registry import compiled, make_world
+
+        if not make_world(world, **params).compilable:
+            raise HyperparameterError(
+                f"stop_at needs a compiled world (its exact optimum); {world} with {params} has "
+                f"no tables")
+        self.cw = compiled(world, **params)
+        ref = reference_figures(self.cw)
+        self.optimal_return, self.random_return = ref.optimal_return, ref.random_return
+
+    def capability(self, ret: float) -> float:
+        span = self.optimal_return - self.random_return
+        return (ret - self.random_return) / span if span > 0 else 1.0
+
+    def __call__(self, policy: ObsPolicy) -> tuple[float, float]:
+        from simulacra.exact.solve import evaluate
+
+        ret = evaluate(self.cw, as_tabular(policy, self.cw)).ret
+        return ret, self.capability(ret)
+
+
 @dataclass
 class TrainResult:
     policy: RLPolicy
@@ -239,7 +303,8 @@ def train_rl(
     out: Path | None = None, seed: int = 0, hp: dict[str, Any] | None = None,
     progress: bool = True, config_dir: Path = CONFIG_DIR,
 ) -> TrainResult:
-    """Train `algo` on `world` for `steps` environment steps; checkpoints go under `out`."""
+    """Train `algo` on `world` for `steps` environment steps (fewer when `stop_at` is reached);
+    checkpoints go under `out`."""
     from stable_baselines3.common.callbacks import BaseCallback
 
     params = dict(params or {})
@@ -247,6 +312,12 @@ def train_rl(
     sb3_kwargs = {k: v for k, v in resolved.items() if k not in OUR_KEYS}
     n_envs = int(resolved.get("n_envs", 1))
     every = int(resolved.get("checkpoint_every", 0) or 0)
+    planned = checkpoint_steps(resolved.get("checkpoints"), steps)
+    stop_at = float(resolved.get("stop_at") or 0.0)
+    if not 0.0 <= stop_at <= 1.0:
+        raise HyperparameterError(f"stop_at must be a fraction from 0 to 1, got {stop_at}")
+    check_every = int(resolved.get("stop_check_every") or STOP_CHECK_EVERY)
+    probe = CapabilityProbe(world, params) if stop_at else None
     sb3_kwargs.pop("policy_kwargs", None)
     shape_kwargs = policy_kwargs(algo, resolved)
     shape_kwargs.pop("use_sde", None)  # an SB3 constructor argument, passed on by the model
@@ -265,19 +336,52 @@ def train_rl(
         "encoding": encoding.to_json(), "n_actions": int(venv.action_space.n),
         "versions": versions(),
     }
+    if probe is not None:
+        config["target"] = {
+            "stop_at": stop_at, "optimal_return": probe.optimal_return,
+            "random_return": probe.random_return,
+            "return_needed": probe.random_return
+            + stop_at * (probe.optimal_return - probe.random_return),
+            "reached": False, "steps_to_target": None, "checks": []}
+
+    def save(model, steps_now: int) -> None:
+        if out is not None:
+            folder = out / "checkpoints" / f"step_{steps_now:09d}"
+            _save(model, folder, config, steps_now, algo, encoding)
 
     class Checkpoints(BaseCallback):
-        """Saves a checkpoint folder each time training crosses a multiple of `every` steps."""
+        """Saves a checkpoint folder each time training crosses a multiple of `every` steps or a
+        planned step; with `stop_at`, evaluates the policy every `check_every` steps and ends
+        training (after saving that checkpoint) once it reaches the target."""
+
+        saved, checked, next_plan = 0, 0, 0
+
+        def _on_training_start(self) -> None:
+            while self.next_plan < len(planned) and planned[self.next_plan] <= 0:
+                self.next_plan += 1  # step 0: the untrained policy
+                save(self.model, 0)
 
         def _on_step(self) -> bool:
-            if every and out is not None and self.num_timesteps // every > self.saved:
-                self.saved = self.num_timesteps // every
-                folder = out / "checkpoints" / f"step_{self.num_timesteps:09d}"
-                _save(self.model, folder, config, self.num_timesteps, algo, encoding)
-            return True
+            t = self.num_timesteps
+            due = bool(every) and t // every > self.saved
+            while self.next_plan < len(planned) and t >= planned[self.next_plan]:
+                self.next_plan, due = self.next_plan + 1, True
+            if every:
+                self.saved = t // every
+            reached = False
+            if probe is not None and t // check_every > self.checked:
+                self.checked = t // check_every
+                ret, cap = probe(RLPolicy(self.model.policy, algo, encoding))
+                target = config["target"]
+                target["checks"].append([t, ret, cap])
+                reached = cap >= stop_at
+                if reached:
+                    target.update(reached=True, steps_to_target=t)
+            if due or reached:
+                save(self.model, t)
+            return not reached
 
     callback = Checkpoints()
-    callback.saved = 0
     started = time.perf_counter()
     model.learn(total_timesteps=steps, callback=callback, progress_bar=progress)
     seconds = time.perf_counter() - started
@@ -334,3 +438,17 @@ def load_policy(
 def _first_line(err: Exception) -> str:
     lines = str(err).strip().splitlines()
     return lines[0][:300] if lines else type(err).__name__
+
+
+# ---- registry (simulacra.learners.registry): PPO, DQN and A2C -------------------------------
+from simulacra.learners.registry import LearnerSpec  # noqa: E402  (the spec block closes the file)
+
+SPECS = tuple(
+    LearnerSpec(
+        algo, "rl", "simulacra.study.learner_jobs:run_rl",
+        defaults=lambda: {"hp": {}, "deterministic": True}, load=load_policy,
+        knob="checkpoint", knob_values=(0.25, 0.5, 0.75, 1.0),
+        doc=f"{algo.upper()} (Stable-Baselines3) for budgets.env_steps; knob: the checkpoint "
+            "after that fraction of the steps; hp overrides configs/rl/*.yaml")
+    for algo in ("ppo", "dqn", "a2c")
+)
