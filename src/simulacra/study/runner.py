@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from tqdm import tqdm
 
 from simulacra.atomic import write_text
 from simulacra.study.backends import Backend, LocalBackend, job_dir, make_backend
 from simulacra.study.grid import describe, expand
 from simulacra.study.job_files import lost, write_result
+from simulacra.study.progress import Progress
 from simulacra.study.schema import Study
 from simulacra.study.select import select
 from simulacra.study.store import Store, StoreError
@@ -134,17 +134,20 @@ def _first_line(text: str) -> str:
     return next((ln for ln in text.splitlines() if ln.strip()), text)[:200]
 
 
-def _progress_note(out: Path, running: dict[Any, dict[str, Any]]) -> str:
-    notes = []
+def _running_progress(out: Path, running: dict[Any, dict[str, Any]]) -> tuple[float, str]:
+    """The running jobs' summed fraction done (from their progress.json), and who they are."""
+    notes, partial = [], 0.0
     for config in running.values():
         p = job_dir(out, config["key"]) / "progress.json"
         try:
             d = json.loads(p.read_text())
-            pct = f" {100 * d['done'] / max(d['total'], 1e-9):.0f}%"
-        except (OSError, ValueError, KeyError):
+            frac = min(max(float(d["done"]) / max(float(d["total"]), 1e-9), 0.0), 1.0)
+            partial += frac
+            pct = f" {100 * frac:.0f}%"
+        except (OSError, ValueError, KeyError, TypeError):
             pct = ""
         notes.append(f"{describe(config)}{pct}")
-    return "; ".join(notes)[:120]
+    return partial, "; ".join(notes)
 
 
 def run_study(
@@ -210,10 +213,10 @@ def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | 
                                    if j["key"] in gone],
                              redone=len(again & finished))
         for job, why in summary.lost[:5]:  # said before the run: it may be long
-            tqdm.write(f"job {job} finished before, but {why}: running it again", sys.stderr)
+            print(f"job {job} finished before, but {why}: running it again", file=sys.stderr)
         if len(summary.lost) > 5:
-            tqdm.write(f"... and {len(summary.lost) - 5} more finished jobs whose folders were "
-                       "lost: running them again", sys.stderr)
+            print(f"... and {len(summary.lost) - 5} more finished jobs whose folders were "
+                  "lost: running them again", file=sys.stderr)
         if todo:
             be = make_backend(backend, workers, address) if isinstance(backend, str) else backend
             try:
@@ -235,8 +238,7 @@ def _drive(be: Backend, todo: list[dict[str, Any]], out: Path, store: Store,
     attempts: dict[str, int] = {}
     running: dict[Any, dict[str, Any]] = {}
     shared = str(out / "shared")
-    bar = tqdm(total=summary.total, initial=summary.skipped, desc="study", unit="job",
-               disable=not show_progress, file=sys.stderr, dynamic_ncols=True)
+    bar = Progress(summary.total, summary.skipped, show_progress)
 
     def record(config: dict[str, Any], outcome: tuple[str, Any, float]) -> None:
         status, payload, seconds = outcome
@@ -255,7 +257,7 @@ def _drive(be: Backend, todo: list[dict[str, Any]], out: Path, store: Store,
             summary.failures.append((describe(config), _first_line(payload)))
             log = job_dir(out, config["key"]) / "job.log"
             bar.write(f"job {describe(config)} failed: {_first_line(payload)} (log: {log})")
-        bar.update(1)
+        bar.job_ended(describe(config), status, seconds)
 
     try:
         while queue or running:
@@ -285,7 +287,6 @@ def _drive(be: Backend, todo: list[dict[str, Any]], out: Path, store: Store,
             for handle, outcome in finished:
                 record(running.pop(handle), outcome)
             store.release()  # closed between writes: readers may look in
-            bar.set_postfix_str(_progress_note(out, running), refresh=False)
-            bar.refresh()
+            bar.running(*_running_progress(out, running))
     finally:
         bar.close()
