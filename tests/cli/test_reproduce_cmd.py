@@ -21,7 +21,30 @@ def test_key_to_door_json_has_the_mean_and_one_rate_per_seed():
     assert 0.0 <= out["success_rate"] <= 1.0
     assert len(out["per_seed"]) == 3 and all(0.0 <= x <= 1.0 for x in out["per_seed"])
     assert abs(out["success_rate"] - sum(out["per_seed"]) / 3) < 1e-12
-    assert out["config"]["dt"]["context"] == 100 and out["config"]["dt"]["steps"] == 2
+    from simulacra.reproduce.key_to_door import DEFAULT_BUDGET
+
+    assert out["config"]["dt"]["context"] == DEFAULT_BUDGET.context
+    assert out["config"]["dt"]["steps"] == 2
+    assert len(out["per_seed_sampled"]) == 3  # sampled actions are evaluated too
+
+
+def test_key_to_door_window_heads_and_diagnostic_options():
+    result = runner.invoke(app, ["reproduce", "key-to-door", "--episodes", "30", "--seeds", "1",
+                                 "--batch-size", "4", "--eval-episodes", "2", "--window",
+                                 "start", "--heads", "2", "--heldout-episodes", "200",
+                                 "--nll-every", "1", "--json", *TINY])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["config"]["dt"]["window"] == "start" and out["config"]["dt"]["n_head"] == 2
+    assert [row["step"] for row in out["sizes"]["30"]["key_room_nll"][0]] == [1, 2]
+
+
+def test_key_to_door_bad_window_and_heads_are_one_line_errors():
+    bad = runner.invoke(app, ["reproduce", "key-to-door", "--window", "middle", *TINY])
+    assert bad.exit_code == 2 and "--window must be one of" in bad.output
+    assert "Traceback" not in bad.output
+    heads = runner.invoke(app, ["reproduce", "key-to-door", "--heads", "3", *TINY])
+    assert heads.exit_code == 2 and "not divisible" in heads.output
 
 
 def test_key_to_door_table_names_the_paper_figures():

@@ -4,6 +4,7 @@ figures (rates in [0, 1], one per seed, the data's own random-walk success measu
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,7 +12,15 @@ import pytest
 from simulacra.learners.bc import top_q_episodes
 from simulacra.learners.dt_train import TrainConfig
 from simulacra.reproduce.common import make_dataset
-from simulacra.reproduce.key_to_door import PAPER, KeyToDoorConfig, run, table
+from simulacra.reproduce.key_to_door import (
+    DEFAULT_BUDGET,
+    PAPER,
+    KeyRoomSteps,
+    KeyToDoorConfig,
+    run,
+    table,
+)
+from simulacra.worlds.key_to_door import KEY_STEPS
 
 TINY = TrainConfig(steps=3, context=100, hidden=16, n_layer=1, batch_size=4, warmup_steps=1)
 
@@ -26,10 +35,56 @@ def test_tiny_run_reports_per_seed_rates():
     assert all(s <= k for s, k in zip(size.dt_success, size.dt_key_rate, strict=True))
     # Each seed has its own random-walk data; a success is a return of 1, rare under a walk.
     assert all(np.isfinite(size.final_loss))
+    # Both ways of acting are evaluated, each with its own key rate.
+    assert len(size.dt_success_sampled) == 2 and len(size.dt_key_rate_sampled) == 2
+    assert all(s <= k for s, k in zip(size.dt_success_sampled, size.dt_key_rate_sampled,
+                                      strict=True))
     out = res.to_json()
     json.dumps(out)
     assert out["success_rate"] == np.mean(out["per_seed"])
+    assert out["success_rate_sampled"] == np.mean(out["per_seed_sampled"])
     assert len(out["per_seed"]) == 2 and out["sizes"]["40"]["paper_dt"] is None
+
+
+def test_key_room_nll_is_read_during_training_and_reported():
+    cfg = KeyToDoorConfig(episodes=(40,), seeds=1, dt=replace(TINY, steps=5), eval_episodes=4,
+                          heldout_episodes=300, nll_every=2)
+    res = run(cfg)
+    [curve] = res.sizes[0].key_room_nll
+    assert [row[0] for row in curve] == [2, 4, 5]  # every 2 steps and at the end
+    # An untrained model guesses near uniformly: both NLLs near ln 4.
+    assert all(abs(v - np.log(4)) < 0.1 for row in curve for v in row[1:])
+    out = res.to_json()["sizes"]["40"]["key_room_nll"]
+    assert out[0][-1] == {"step": 5, "success_given_1": curve[-1][1],
+                          "failure_given_0": curve[-1][2]}
+    assert "held-out key-room NLL" in table(res)
+    off = run(replace(cfg, heldout_episodes=0)).sizes[0]
+    assert off.key_room_nll == [[]] and off.dt_success == res.sizes[0].dt_success
+
+
+def test_key_room_steps_are_the_moves_before_the_key_in_won_and_lost_walks():
+    ds = make_dataset("KeyToDoor", "random", 400, 5)
+    steps = KeyRoomSteps.of(ds)
+    ep, won = ds.episode_ids(), ds.returns() >= 1.0
+    assert len(steps.success) > 0 and len(steps.failure) > 0
+    assert won[ep[steps.success]].all() and not won[ep[steps.failure]].any()
+    for i in np.flatnonzero(won):  # by hand: up to and including the step onto the key
+        a = ds.starts[i]
+        pick = a + int(np.flatnonzero(ds.events[a:ds.starts[i + 1], 0] > 0)[0])
+        assert pick - a < KEY_STEPS  # a successful walk picked the key in the key room
+        np.testing.assert_array_equal(steps.success[ep[steps.success] == i],
+                                      np.arange(a, pick + 1))
+    assert (ds.timesteps[steps.failure] < KEY_STEPS).all()
+    # The data's returns-to-go there are the ones the diagnostic conditions on.
+    np.testing.assert_allclose(steps.data.returns_to_go()[steps.success], 1.0)
+    np.testing.assert_allclose(steps.data.returns_to_go()[steps.failure], 0.0)
+
+
+def test_the_default_budget_is_the_recipe_the_readme_reports():
+    # README: "DT, context 20, ... 40,000 steps", hidden 64, 1 layer, lr 1e-3, batch 64.
+    b = DEFAULT_BUDGET
+    assert (b.context, b.hidden, b.n_layer, b.lr, b.batch_size, b.steps, b.window) == (
+        20, 64, 1, 1e-3, 64, 40000, "start")
 
 
 def test_two_sizes_are_keyed_by_size_and_the_table_shows_the_paper():
@@ -40,7 +95,7 @@ def test_two_sizes_are_keyed_by_size_and_the_table_shows_the_paper():
     assert len(out["per_seed"]["1000"]) == 1
     assert out["sizes"]["1000"]["paper_dt"] == PAPER["DT"][1000]
     text = table(res)
-    assert "71.8%" in text and "context 100" in text
+    assert "71.8%" in text and "context 100" in text and "DT sampled (ours)" in text
 
 
 def test_cql_column_alone():

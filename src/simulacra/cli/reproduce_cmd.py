@@ -30,11 +30,24 @@ def _finish(result, table, as_json: bool, save: Path | None) -> None:
         typer.echo(table(result))
 
 
-def _budget(default, steps, context, hidden, layers, batch_size, lr):
+def _budget(default, steps, context, hidden, layers, batch_size, lr, window=None, heads=None,
+            schedule=None):
     from dataclasses import replace
 
+    # Imported here: torch loads only when a run needs it.
+    from simulacra.learners.dt_train import SCHEDULES, WINDOWS
+
     changes = {k: v for k, v in dict(steps=steps, context=context, hidden=hidden, n_layer=layers,
-                                     batch_size=batch_size, lr=lr).items() if v is not None}
+                                     batch_size=batch_size, lr=lr, window=window,
+                                     n_head=heads, lr_schedule=schedule).items()
+               if v is not None}
+    if window is not None and window not in WINDOWS:
+        raise fail(f"--window must be one of {', '.join(WINDOWS)}, got {window!r}")
+    if schedule is not None and schedule not in SCHEDULES:
+        raise fail(f"--lr-schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+    if heads is not None and changes.get("hidden", default.hidden) % heads:
+        raise fail(f"--hidden {changes.get('hidden', default.hidden)} is not divisible by "
+                   f"--heads {heads}")
     return replace(default, **changes)
 
 
@@ -48,14 +61,24 @@ def key_to_door(
     first_seed: int = typer.Option(0, "--first-seed", min=0,
                                    help="F, the first seed (run seed ranges in parallel)."),
     steps: int | None = typer.Option(None, "--steps", min=1, help="DT gradient steps."),
-    context: int | None = typer.Option(None, "--context", min=1,
-                                       help="K (default 100: the whole episode)."),
+    context: int | None = typer.Option(None, "--context", min=1, help="K, steps per window."),
     hidden: int | None = typer.Option(None, "--hidden", min=1),
     layers: int | None = typer.Option(None, "--layers", min=1),
+    heads: int | None = typer.Option(None, "--heads", min=1),
     batch_size: int | None = typer.Option(None, "--batch-size", min=1),
     lr: float | None = typer.Option(None, "--lr", min=0.0),
+    window: str | None = typer.Option(
+        None, "--window", help="Training windows: 'end' (every step a window's last position "
+        "equally often), 'both' (every step in K windows) or 'start' (the original DT's)."),
+    lr_schedule: str | None = typer.Option(
+        None, "--lr-schedule", help="After warmup: 'constant' or 'cosine' (to lr / 10)."),
     eval_episodes: int = typer.Option(200, "--eval-episodes", min=1,
-                                      help="Evaluation episodes per seed."),
+                                      help="Evaluation episodes per seed (greedy, then sampled)."),
+    heldout_episodes: int = typer.Option(
+        2000, "--heldout-episodes", min=0,
+        help="Held-out random walks of the key-room NLL diagnostic (0: none)."),
+    nll_every: int = typer.Option(1000, "--nll-every", min=1,
+                                  help="Training steps between two readings of the diagnostic."),
     cql: bool = typer.Option(False, "--cql", help="Also train and evaluate discrete CQL."),
     cql_steps: int = typer.Option(2000, "--cql-steps", min=1),
     pbc: bool = typer.Option(False, "--pbc",
@@ -75,9 +98,11 @@ def key_to_door(
     cfg = k.KeyToDoorConfig(
         episodes=tuple(episodes) if episodes else (1000, 10000), seeds=seeds,
         first_seed=first_seed,
-        dt=_budget(k.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr),
+        dt=_budget(k.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr, window,
+                   heads, lr_schedule),
         eval_episodes=eval_episodes, cql=cql, cql_steps=cql_steps, pbc=pbc,
         pbc_steps=pbc_steps, run_dt=not no_dt, threads=threads,
+        heldout_episodes=heldout_episodes, nll_every=nll_every,
     )
     try:
         result = k.run(cfg, progress=not quiet)

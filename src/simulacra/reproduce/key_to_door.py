@@ -26,9 +26,12 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from simulacra.data.dataset import Dataset
 from simulacra.evaluate.rollout import rollout
-from simulacra.learners.dt_train import TrainConfig
+from simulacra.learners.dt_policy import DTPolicy
+from simulacra.learners.dt_train import TrainConfig, Trajectories, step_nll
 from simulacra.reproduce.common import limit_threads, make_dataset, mean_and_ci, train_dt
+from simulacra.worlds.key_to_door import KEY_STEPS
 
 WORLD = "KeyToDoor"
 #: The paper's success rates (Chen et al. 2021, Table 6): {learner: {episodes: rate}}.
@@ -36,9 +39,10 @@ PAPER: dict[str, dict[int, float]] = {
     "DT": {1000: 0.718, 10000: 0.946},
     "CQL": {1000: 0.131, 10000: 0.133},
 }
-#: The CPU default: the whole episode in context, a small model.
-DEFAULT_BUDGET = TrainConfig(steps=1200, context=100, hidden=64, n_layer=1, batch_size=32,
-                          lr=1e-3, warmup_steps=100)
+#: The default: the recipe whose figures the README reports (context 20, hidden 64, 1 layer,
+#: batch 64, lr 1e-3, 40,000 steps), so that the README's command without flags reproduces them.
+DEFAULT_BUDGET = TrainConfig(steps=40000, context=20, hidden=64, n_layer=1, batch_size=64,
+                             lr=1e-3, warmup_steps=100)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class KeyToDoorConfig:
     dt: TrainConfig = field(default_factory=lambda: replace(DEFAULT_BUDGET))
     """The DT's size and training budget."""
     eval_episodes: int = 200
-    """Evaluation episodes per seed, each asked for `target`."""
+    """Evaluation episodes per seed, each asked for `target`; played twice, with greedy and
+    with sampled actions (the reference DT samples)."""
     target: float = 1.0
     """The return asked for (1: success)."""
     cql: bool = False
@@ -70,6 +75,48 @@ class KeyToDoorConfig:
     """%BC gradient steps (batch 256)."""
     threads: int = 1
     """Torch threads (0: leave torch's default)."""
+    heldout_episodes: int = 2000
+    """Random walks of the key-room NLL diagnostic, drawn apart from every seed's training data
+    (recipe seed HELDOUT_SEED + seed); 0: no diagnostic."""
+    nll_every: int = 1000
+    """Training steps between two readings of the diagnostic (and one at the end)."""
+
+
+#: Recipe seeds of the held-out walks start here, far from the training seeds 0, 1, ...
+HELDOUT_SEED = 1_000_000
+#: Failed held-out walks read by the diagnostic (the first ones; successes are all read).
+HELDOUT_FAILURES = 300
+
+
+@dataclass
+class KeyRoomSteps:
+    """The held-out key-room steps the diagnostic reads: steps of the key room taken before the
+    key was picked up (the moves that decide success), in walks that succeeded (return-to-go 1)
+    and in walks that failed (0)."""
+
+    data: Trajectories
+    success: np.ndarray  # global step indices
+    failure: np.ndarray
+
+    @classmethod
+    def of(cls, ds: Dataset, target: float = 1.0) -> KeyRoomSteps:
+        ep = ds.episode_ids()
+        picked = ds.events[:, 0] > 0
+        held_before = np.zeros(len(ep), dtype=bool)  # the key was picked up at an earlier step
+        for i in range(ds.n_episodes):
+            a, b = ds.starts[i], ds.starts[i + 1]
+            held_before[a + 1:b] = np.cumsum(picked[a:b - 1]) > 0
+        key_room = (ds.timesteps < KEY_STEPS) & ~held_before
+        won = ds.returns() >= target - 1e-9
+        fail_eps = np.flatnonzero(~won)[:HELDOUT_FAILURES]
+        return cls(Trajectories.from_dataset(ds), np.flatnonzero(key_room & won[ep]),
+                   np.flatnonzero(key_room & np.isin(ep, fail_eps)))
+
+    def nll(self, model) -> tuple[float, float]:
+        """Mean NLL (nats) of the successful and of the failed walks' key-room actions, each
+        given its own return-to-go (1 and 0); ln 4 = 1.386 is a uniform guess."""
+        return (float(np.mean(step_nll(model, self.data, self.success))),
+                float(np.mean(step_nll(model, self.data, self.failure))))
 
 
 @dataclass
@@ -77,8 +124,12 @@ class SizeResult:
     """Figures for one dataset size; lists run over seeds."""
 
     episodes: int
-    dt_success: list[float] = field(default_factory=list)
+    dt_success: list[float] = field(default_factory=list)  # greedy actions
     dt_key_rate: list[float] = field(default_factory=list)  # DT episodes that picked the key
+    dt_success_sampled: list[float] = field(default_factory=list)  # sampled actions
+    dt_key_rate_sampled: list[float] = field(default_factory=list)
+    # Per seed, the key-room diagnostic during training: [step, NLL success | 1, NLL failure | 0]
+    key_room_nll: list[list[list[float]]] = field(default_factory=list)
     data_success: list[float] = field(default_factory=list)  # random-walk success in the data
     final_loss: list[float] = field(default_factory=list)
     cql_success: list[float] = field(default_factory=list)
@@ -87,6 +138,10 @@ class SizeResult:
     @property
     def success_rate(self) -> float:
         return mean_and_ci(self.dt_success)[0]
+
+    @property
+    def success_rate_sampled(self) -> float:
+        return mean_and_ci(self.dt_success_sampled)[0]
 
 
 @dataclass
@@ -101,6 +156,12 @@ class KeyToDoorResult:
             str(s.episodes): {
                 "success_rate": s.success_rate, "per_seed": s.dt_success,
                 "ci95": mean_and_ci(s.dt_success)[1], "key_rate": s.dt_key_rate,
+                "success_rate_sampled": s.success_rate_sampled,
+                "per_seed_sampled": s.dt_success_sampled,
+                "ci95_sampled": mean_and_ci(s.dt_success_sampled)[1],
+                "key_rate_sampled": s.dt_key_rate_sampled,
+                "key_room_nll": [[{"step": int(st), "success_given_1": a, "failure_given_0": b}
+                                  for st, a, b in curve] for curve in s.key_room_nll],
                 "data_success_rate": s.data_success, "final_loss": s.final_loss,
                 "paper_dt": PAPER["DT"].get(s.episodes),
                 **({"cql_success_rate": mean_and_ci(s.cql_success)[0],
@@ -111,12 +172,11 @@ class KeyToDoorResult:
             }
             for s in self.sizes
         }
+        keys = ("success_rate", "per_seed", "success_rate_sampled", "per_seed_sampled")
         if len(self.sizes) == 1:
-            top: dict = {"success_rate": self.sizes[0].success_rate,
-                         "per_seed": self.sizes[0].dt_success}
+            top: dict = {k: by_size[str(self.sizes[0].episodes)][k] for k in keys}
         else:
-            top = {"success_rate": {k: v["success_rate"] for k, v in by_size.items()},
-                   "per_seed": {k: v["per_seed"] for k, v in by_size.items()}}
+            top = {k: {n: v[k] for n, v in by_size.items()} for k in keys}
         cfg = asdict(self.config)
         cfg["episodes"] = list(self.config.episodes)
         return {**top, "sizes": by_size, "config": cfg}
@@ -137,14 +197,7 @@ def run(config: KeyToDoorConfig, progress: bool = False) -> KeyToDoorResult:
             res.data_success.append(float(np.mean(ds.returns() >= config.target - 1e-9)))
             line = f"[key-to-door] N={n} seed={seed}: data {res.data_success[-1]:.3f}"
             if config.run_dt:
-                policy, loss = train_dt(ds, config.dt, seed, progress=progress)
-                res.final_loss.append(loss)
-                ep = rollout(policy, WORLD, {}, episodes=config.eval_episodes, seed=seed,
-                             targets=config.target, record_trajectories=False)
-                res.dt_success.append(float(np.mean(ep.returns >= config.target - 1e-9)))
-                res.dt_key_rate.append(float(np.mean(ep.events[:, 0] > 0)))
-                line += (f", DT success {res.dt_success[-1]:.3f} (key "
-                         f"{res.dt_key_rate[-1]:.3f}, loss {loss:.4f})")
+                line += run_dt_seed(ds, config, seed, res, progress)
             if config.cql:
                 res.cql_success.append(cql_success(ds, config, seed, progress))
                 line += f", CQL success {res.cql_success[-1]:.3f}"
@@ -155,6 +208,39 @@ def run(config: KeyToDoorConfig, progress: bool = False) -> KeyToDoorResult:
                 print(line, file=sys.stderr, flush=True)
         sizes.append(res)
     return KeyToDoorResult(config, sizes)
+
+
+def run_dt_seed(ds: Dataset, config: KeyToDoorConfig, seed: int, res: SizeResult,
+                progress: bool = False) -> str:
+    """Train the DT of one seed (reading the key-room diagnostic on the way), evaluate it
+    greedily and sampling, append its figures to `res`; returns its progress line's part."""
+    curve: list[list[float]] = []
+    monitor = None
+    if config.heldout_episodes > 0:
+        held = KeyRoomSteps.of(make_dataset(WORLD, "random", config.heldout_episodes,
+                                            HELDOUT_SEED + seed), config.target)
+
+        def monitor(step: int, model) -> None:
+            curve.append([step, *held.nll(model)])
+            if progress:
+                print(f"[key-to-door] N={ds.n_episodes} seed={seed} step {step}: key-room NLL "
+                      f"{curve[-1][1]:.4f} (successes | 1), {curve[-1][2]:.4f} (failures | 0)"
+                      f", ln 4 = {math.log(4):.4f}", file=sys.stderr, flush=True)
+
+    policy, loss = train_dt(ds, config.dt, seed, progress=progress, monitor=monitor,
+                            every=config.nll_every)
+    res.final_loss.append(loss)
+    res.key_room_nll.append(curve)
+    for greedy, rates, keys in ((True, res.dt_success, res.dt_key_rate),
+                                (False, res.dt_success_sampled, res.dt_key_rate_sampled)):
+        ep = rollout(DTPolicy(policy.model, greedy=greedy, return_range=policy.return_range),
+                     WORLD, {}, episodes=config.eval_episodes, seed=seed,
+                     targets=config.target, record_trajectories=False)
+        rates.append(float(np.mean(ep.returns >= config.target - 1e-9)))
+        keys.append(float(np.mean(ep.events[:, 0] > 0)))
+    nll = f", key-room NLL {curve[-1][1]:.4f} | 1" if curve else ""
+    return (f", DT success {res.dt_success[-1]:.3f} greedy (key {res.dt_key_rate[-1]:.3f}), "
+            f"{res.dt_success_sampled[-1]:.3f} sampled, loss {loss:.4f}{nll}")
 
 
 def cql_success(ds, config: KeyToDoorConfig, seed: int, progress: bool = False) -> float:
@@ -197,21 +283,21 @@ def table(result: KeyToDoorResult) -> str:
     c = result.config
     cql = any(s.cql_success for s in result.sizes)
     pbc = any(s.pbc_success for s in result.sizes)
-    head = ["episodes", "DT (ours)", "DT (paper)", "per seed"]
+    head = ["episodes", "DT greedy (ours)", "DT sampled (ours)", "DT (paper)", "per seed (greedy)"]
     if cql:
-        head[3:3] = ["CQL (ours)", "CQL (paper)"]
+        head[4:4] = ["CQL (ours)", "CQL (paper)"]
     if pbc:
-        head[3:3] = ["%BC on successes (ours)"]
+        head[4:4] = ["%BC on successes (ours)"]
     head += ["random walk (data)"]
     rows = []
     for s in result.sizes:
         m, ci = mean_and_ci(s.dt_success)
-        row = [f"{s.episodes:,}", _pct(m, ci), _pct(PAPER["DT"].get(s.episodes)),
-               " ".join(f"{x:.2f}" for x in s.dt_success)]
+        row = [f"{s.episodes:,}", _pct(m, ci), _pct(*mean_and_ci(s.dt_success_sampled)),
+               _pct(PAPER["DT"].get(s.episodes)), " ".join(f"{x:.2f}" for x in s.dt_success)]
         if cql:
-            row[3:3] = [_pct(*mean_and_ci(s.cql_success)), _pct(PAPER["CQL"].get(s.episodes))]
+            row[4:4] = [_pct(*mean_and_ci(s.cql_success)), _pct(PAPER["CQL"].get(s.episodes))]
         if pbc:
-            row[3:3] = [_pct(*mean_and_ci(s.pbc_success))]
+            row[4:4] = [_pct(*mean_and_ci(s.pbc_success))]
         row.append(_pct(float(np.mean(s.data_success))))
         rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
@@ -221,10 +307,17 @@ def table(result: KeyToDoorResult) -> str:
            f"seed(s) ± 95% CI, {c.eval_episodes} episodes each)",
            line(head), line(["-" * w for w in widths]), *map(line, rows),
            "; ".join(
-               ([f"DT: context {b.context}, hidden {b.hidden}, {b.n_layer} layer(s), {b.n_head} "
-                 f"head(s), batch {b.batch_size}, {b.steps} steps, lr {b.lr:g}"] if c.run_dt
-                else ["DT: not run"])
+               ([f"DT: context {b.context} ({b.window} windows), hidden {b.hidden}, "
+                 f"{b.n_layer} layer(s), {b.n_head} head(s), batch {b.batch_size}, {b.steps} "
+                 f"steps, lr {b.lr:g}"] if c.run_dt else ["DT: not run"])
                + ([f"CQL: {c.cql_steps} steps"] if cql else [])
-               + ([f"%BC: {c.pbc_steps} steps"] if pbc else [])
-               + ["greedy actions, last checkpoint"])]
+               + ([f"%BC: {c.pbc_steps} steps, greedy"] if pbc else [])
+               + ["last checkpoint"])]
+    for s in result.sizes:
+        finals = [curve[-1] for curve in s.key_room_nll if curve]
+        if finals:
+            ok, bad = np.mean([f[1] for f in finals]), np.mean([f[2] for f in finals])
+            out.append(f"{s.episodes:,} episodes: held-out key-room NLL at the end {ok:.4f} "
+                       f"(successful walks, asked 1), {bad:.4f} (failed walks, asked 0); "
+                       f"ln 4 = {math.log(4):.4f}")
     return "\n".join(out)
