@@ -156,6 +156,31 @@ def probe_badge(r: ProbeResult) -> str:
     return f'<span class="verdict {PROBE_CLASSES.get(r.verdict, "v-nm")}">{esc(r.verdict)}</span>'
 
 
+def rl_target_note(metrics: pd.DataFrame, world: str) -> str:
+    """Which RL runs on `world` trained with `stop_at` and never reached it (`rl_reached_target`
+    rows, `study/learner_jobs.py`): STUDY.md asks the report to flag RL that never became
+    competent, since its frontier then stops short of the optimum."""
+    m = metrics[(metrics["world"] == world) & (metrics["metric"] == "rl_reached_target")]
+    if m.empty:
+        return ""
+    parts = []
+    for learner, g in m.groupby("learner", sort=True):
+        missed = sorted(int(s) for s in g.loc[g["value"] < 0.5, "seed"])
+        steps = metrics[(metrics["world"] == world) & (metrics["learner"] == learner)
+                        & (metrics["metric"] == "rl_steps_to_target")]["value"]
+        reached = (f"reached it in {len(g) - len(missed)} of {len(g)} seeds (median "
+                   f"{int(steps.median()):,} steps)" if len(steps) else "")
+        never = (f"never reached it in seed{'s' if len(missed) > 1 else ''} "
+                 f"{', '.join(map(str, missed))}" if missed else "")
+        parts.append(f"{esc(learner)} {' and '.join(x for x in (reached, never) if x)}")
+    flag = badge("not competent", "RL below target") if (m["value"] < 0.5).any() else ""
+    share = metrics[(metrics["world"] == world) & (metrics["metric"] == "rl_stop_at")]["value"]
+    target = f"{share.max():.0%} of" if len(share) else "a share of"
+    return (f"<p class='small'>{flag} RL trained until {target} the exact optimum's "
+            f"capability (G − G_random) / (G* − G_random), or its budget: "
+            f"{'; '.join(parts)}.</p>")
+
+
 def _curves(df: pd.DataFrame, value: str) -> pd.DataFrame:
     """Mean and sd over seeds of `value` per knob."""
     return (df.groupby("knob")[value].agg(mean="mean", sd="std").reset_index()
@@ -355,6 +380,7 @@ class Builder:
         parts.append("<p class='small'>IQM over seeds [95% stratified-bootstrap CI]; "
                      "episodes averaged within each seed first; a knob learner at its last "
                      "declared setting.</p>" + table(head, body, num_from=1))
+        parts.append(rl_target_note(self.res.metrics, w))
         curves = {lab: frontier(self.means, w, lab) for lab in [r["learner"] for r in rows]}
         parts.append(f"<div class='fig'>{plots.frontier_plot(w, curves, self.families)}</div>")
         parts.append(self.calibration(w))
