@@ -90,3 +90,47 @@ def test_rl_trains_for_the_studys_budget_and_checkpoints_at_its_knobs(tmp_path):
         halves = sorted(int(p.name.removeprefix("step_"))
                         for p in (ckpt / "checkpoints").glob("step_*"))
         assert halves[0] == budget // 2  # the 0.5 knob's checkpoint
+
+
+def test_cql_is_a_study_learner_trained_on_the_data_and_evaluated_like_bc(tmp_path):
+    """CQL is named in a study through its spec alone (learners/cql.py): settings checked up
+    front, trained on the job's dataset, evaluated with the data-relative metrics of BC."""
+    with pytest.raises(StudyConfigError, match="alpha"):
+        study([{"learner": "cql", "dataset": "mixed", "config": {"alpha": -1.0}}])
+    s = study([{"learner": "cql", "dataset": "mixed",
+                "config": {"steps": 20, "hidden": 16, "batch_size": 32}}])
+    assert s["learners"][0]["config"]["gamma"] == 0.99 and "seed" not in s["learners"][0]["config"]
+    summary = run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert summary.failed == 0, summary.failures
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    assert con.execute("SELECT family, count(*) FROM episodes GROUP BY 1").fetchall() == [
+        ("offline", 8)]
+    metrics = {r[0] for r in con.execute("SELECT metric FROM metrics").fetchall()}
+    assert {"ood_state_rate", "behavioural_kl"} <= metrics
+    con.close()
+    (ckpt,) = tmp_path.glob("jobs/*/checkpoint")
+    from simulacra.learners import load_policy
+
+    assert type(load_policy(ckpt)).__name__ == "CQLPolicy"
+
+
+def test_rl_stops_at_its_target_and_records_whether_and_when(tmp_path):
+    """With hp `stop_at`, training ends once the policy reaches that share of the exact optimum's
+    capability; knobs past the stop evaluate the stopped model, and the job stores whether and
+    when the target was reached (the report's flag) and the steps behind each knob's model."""
+    s = study([{"learner": "ppo", "knob_values": [0.05, 0.1, 0.5, 1.0],
+                "config": {"hp": {"stop_at": 0.95}}}],
+              worlds=[{"name": "AbsentSupervisor", "params": {"supervisor": False}}],
+              budgets={"env_steps": 20_000}, evaluation={"episodes": 2, "replays": 0})
+    summary = run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert summary.failed == 0, summary.failures
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    rows = {(m, k): v for m, k, v in con.execute(
+        "SELECT metric, knob, value FROM metrics WHERE metric LIKE 'rl_%'").fetchall()}
+    con.close()
+    stop = rows[("rl_steps_to_target", None)]
+    assert rows[("rl_reached_target", None)] == 1.0 and 1000 < stop < 20_000
+    # Checks come every 1,000 steps, so the stop is at 2,000 or later: 0.05 and 0.1 of the budget
+    # are checkpoints of their own, and every knob past the stop is the stopped model.
+    assert rows[("rl_env_steps", 0.05)] == 1000 and rows[("rl_env_steps", 0.1)] == 2000
+    assert rows[("rl_env_steps", 0.5)] == rows[("rl_env_steps", 1.0)] == stop

@@ -85,14 +85,35 @@ def run_dt(ctx: JobContext) -> JobResult:
 
 
 def _checkpoint_for(out: Path, fraction: float, total: int) -> Path:
-    """The saved folder nearest to `fraction` of training (the final model for 1.0)."""
+    """The model of knob `fraction`: the first checkpoint saved at or after fraction x total
+    steps (`run_rl` plans one exactly there), or the final model when training ended before that
+    step (at the budget, or at `stop_at`: the agent then keeps the policy it stopped with)."""
     if fraction >= 1.0:
         return out
-    want = fraction * total
-    folders = sorted((out / "checkpoints").glob("step_*"))
-    if not folders:
-        raise ValueError(f"no intermediate checkpoints under {out}; lower checkpoint_every")
-    return min(folders, key=lambda p: abs(int(p.name.removeprefix("step_")) - want))
+    want = round(fraction * total)
+    for folder in sorted((out / "checkpoints").glob("step_*")):
+        if int(folder.name.removeprefix("step_")) >= want:
+            return folder
+    return out
+
+
+def _rl_rows(folder: Path, knob: float, final: dict | None) -> list[dict]:
+    """Bookkeeping metric rows of an RL run: the environment steps behind a knob's model, and
+    (`final` given, knob None) whether the run reached its `stop_at` target and when, so the
+    report can flag RL that never became competent."""
+    import json
+
+    steps = json.loads((folder / "config.json").read_text())["steps"]
+    rows = [{"metric": "rl_env_steps", "value": float(steps), "knob": knob}]
+    target = (final or {}).get("target")
+    if target:
+        rows += [{"metric": "rl_stop_at", "value": float(target["stop_at"]), "knob": None},
+                 {"metric": "rl_reached_target", "value": float(target["reached"]),
+                  "knob": None}]
+        if target["reached"]:
+            rows.append({"metric": "rl_steps_to_target",
+                         "value": float(target["steps_to_target"]), "knob": None})
+    return rows
 
 
 def run_rl(ctx: JobContext) -> JobResult:
@@ -104,11 +125,18 @@ def run_rl(ctx: JobContext) -> JobResult:
     steps = int(cfg["budgets"]["env_steps"])
     values = sorted(float(v) for v in cfg["knob"]["values"])
     hp = dict(cfg["learner"]["config"].get("hp") or {})
-    every = max(1, round(min(v for v in values if v > 0) * steps)) if values else 0
-    hp.setdefault("checkpoint_every", every)
+    # A checkpoint exactly at each knob's fraction of the budget: log-spaced knob values give the
+    # log-spaced frontier of STUDY.md (version 2); hp `stop_at` ends training at the target.
+    hp.setdefault("checkpoints", sorted({round(v * steps) for v in values if v < 1.0}))
+    hp.setdefault("checkpoint_every", 0)
     ckpt = ctx.workdir / "checkpoint"
     ctx.log.info("training %s for %d steps, hp %s", algo, steps, hp)
-    train_rl(algo, name, params, steps=steps, out=ckpt, seed=seed, hp=hp, progress=False)
+    final = train_rl(algo, name, params, steps=steps, out=ckpt, seed=seed, hp=hp,
+                     progress=False).config
+    if final.get("target"):
+        t = final["target"]
+        ctx.log.info("target %.2f of the optimum: %s", t["stop_at"], f"reached at "
+                     f"{t['steps_to_target']} steps" if t["reached"] else "never reached")
     deterministic = bool(cfg["learner"]["config"].get("deterministic", True))
     data = job_dataset(ctx) if cfg.get("dataset") else None  # what OOD / fidelity compare with
     parts = []
@@ -117,9 +145,10 @@ def run_rl(ctx: JobContext) -> JobResult:
         folder = _checkpoint_for(ckpt, float(f), steps)
         policy = load_policy(folder, deterministic=deterministic, seed=seed)
         eps = rollout(policy, name, params, episodes=n, seed=seed)
-        parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(f),
-                                          first=i * n, data=data,
-                                          metrics=cfg["evaluation"]["metrics"]))
+        part = result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(f),
+                                    first=i * n, data=data, metrics=cfg["evaluation"]["metrics"])
+        part.metrics += _rl_rows(folder, float(f), final if i == 0 else None)
+        parts.append(part)
     out = merge(parts)
     out.artifacts["checkpoint"] = str(ckpt)
     return out
