@@ -7,22 +7,27 @@ from pathlib import Path
 import typer
 
 from simulacra.cli.app import fail, train_app
+from simulacra.learners.registry import get
+
+#: The defaults of the options are the DT's config dataclass's (its spec), never a second copy.
+_D = get("dt").config()
 
 
 @train_app.command("dt")
 def train_dt(
     data: Path = typer.Option(..., "--data", help="Dataset file (from `simulacra data generate`)."),
     out: Path = typer.Option(..., "--out", help="Checkpoint folder to write."),
-    steps: int = typer.Option(5000, "--steps", min=1, help="Gradient steps."),
+    steps: int = typer.Option(_D.steps, "--steps", min=1, help="Gradient steps."),
     seed: int = typer.Option(0, "--seed", help="Seeds weights, dropout and sampling."),
-    batch_size: int = typer.Option(64, "--batch-size", min=1),
-    context: int = typer.Option(20, "--context", min=1, help="K: steps per window."),
-    hidden: int = typer.Option(128, "--hidden", min=1),
-    layers: int = typer.Option(3, "--layers", min=1),
-    heads: int = typer.Option(1, "--heads", min=1),
-    dropout: float = typer.Option(0.1, "--dropout", min=0.0, max=0.9),
-    lr: float = typer.Option(1e-4, "--lr", min=0.0),
-    warmup: int = typer.Option(500, "--warmup", min=0, help="Learning-rate warmup steps."),
+    batch_size: int = typer.Option(_D.batch_size, "--batch-size", min=1),
+    context: int = typer.Option(_D.context, "--context", min=1, help="K: steps per window."),
+    hidden: int = typer.Option(_D.hidden, "--hidden", min=1),
+    layers: int = typer.Option(_D.n_layer, "--layers", min=1),
+    heads: int = typer.Option(_D.n_head, "--heads", min=1),
+    dropout: float = typer.Option(_D.dropout, "--dropout", min=0.0, max=0.9),
+    lr: float = typer.Option(_D.lr, "--lr", min=0.0),
+    warmup: int = typer.Option(_D.warmup_steps, "--warmup", min=0,
+                               help="Learning-rate warmup steps."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing checkpoint."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),

@@ -1,4 +1,5 @@
-"""Gymnasium ids `simulacra/<Name>-v0` for every world, registered on `import simulacra`."""
+"""Gymnasium ids `simulacra/<Name>-v0`: simulacra's own worlds are registered on `import
+simulacra`, a world from outside the package by `simulacra.register_world`."""
 
 from __future__ import annotations
 
@@ -13,13 +14,19 @@ def env_id(world: str) -> str:
     return f"{NAMESPACE}/{world}-v0"
 
 
-def register_all() -> None:
-    for name in WORLDS:
-        if env_id(name) in gym.registry:
-            continue
+def register_env(name: str) -> str:
+    """Register the Gymnasium id of registered world `name` (once; `gymnasium.make` and
+    `gymnasium.make_vec` then build it); returns the id."""
+    if env_id(name) not in gym.registry:
         gym.register(
             id=env_id(name),
             entry_point="simulacra.envs.env:SimulacraEnv",
             vector_entry_point="simulacra.envs.vector_env:SimulacraVectorEnv",
             kwargs={"world": name},
         )
+    return env_id(name)
+
+
+def register_all() -> None:
+    for name in WORLDS:
+        register_env(name)

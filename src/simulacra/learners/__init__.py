@@ -1,25 +1,13 @@
-"""Learners: one file each. Every trained learner saves a checkpoint folder holding `config.json`
-(with at least `"learner"` and `"world"`) and loads back as a `simulacra.policy.Policy`."""
+"""Learners: one file each, each declaring its `SPECS` (see `simulacra.learners.registry`). Every
+trained learner saves a checkpoint folder holding `config.json` (with at least `"learner"` and
+`"world"`) and loads back as a `simulacra.policy.Policy` through its spec's `load`."""
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
 from simulacra.policy import Policy
-
-# learner name -> "module:function" that loads a checkpoint folder as a Policy.
-LOADERS: dict[str, str] = {
-    "dt": "simulacra.learners.dt_policy:load_policy",
-    "online_dt": "simulacra.learners.dt_policy:load_policy",
-    "ppo": "simulacra.learners.rl:load_policy",
-    "dqn": "simulacra.learners.rl:load_policy",
-    "a2c": "simulacra.learners.rl:load_policy",
-    "bc": "simulacra.learners.bc:load_policy",
-    "pbc": "simulacra.learners.bc:load_policy",
-    "cql": "simulacra.learners.cql:load_policy",
-}
 
 
 class CheckpointError(ValueError):
@@ -34,16 +22,21 @@ def read_checkpoint_config(folder: str | Path) -> dict:
         config = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CheckpointError(f"{path} is corrupt: {err}") from err
-    if not isinstance(config, dict) or config.get("learner") not in LOADERS:
+    from simulacra.learners.registry import checkpoint_learners  # imports every learner
+
+    known = checkpoint_learners()
+    if not isinstance(config, dict) or config.get("learner") not in known:
         raise CheckpointError(
             f"{path} names learner {config.get('learner') if isinstance(config, dict) else None!r};"
-            f" known learners: {', '.join(LOADERS)}"
+            f" known learners: {', '.join(known)}"
         )
     return config
 
 
 def load_policy(folder: str | Path, **kwargs: object) -> Policy:
     """Load any learner's checkpoint folder as a Policy."""
-    learner = read_checkpoint_config(folder)["learner"]
-    module, fn = LOADERS[learner].split(":")
-    return getattr(importlib.import_module(module), fn)(Path(folder), **kwargs)
+    from simulacra.learners.registry import get
+
+    load = get(read_checkpoint_config(folder)["learner"]).load
+    assert load is not None  # read_checkpoint_config admits only learners that load
+    return load(Path(folder), **kwargs)

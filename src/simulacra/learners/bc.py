@@ -177,3 +177,33 @@ def load_policy(
     greedy = hp.act == "greedy" if deterministic is None else deterministic
     return BCPolicy(net, encoding, int(config["n_actions"]), greedy,
                     seed=hp.seed if seed is None else seed)
+
+
+# ---- registry (simulacra.learners.registry): BC and %BC ------------------------------------
+from simulacra.learners.registry import (  # noqa: E402  (the spec block closes the file)
+    OFFLINE_JOB,
+    LearnerSpec,
+    check_config,
+    config_defaults,
+)
+
+_SET_BY_JOB = ("q", "seed")  # q is %BC's knob, the seed the job's
+
+
+def _train(data: Dataset, settings: dict, *, seed: int, knob: float | None, out: Path | None,
+           progress: bool = False, data_path: str | None = None) -> BCPolicy:
+    """BC (no knob: q = 1) or %BC (knob q) from a study's or the CLI's settings."""
+    config = BCConfig(**settings, q=1.0 if knob is None else float(knob), seed=seed)
+    return train_bc(data, config, out=out, progress=progress, data_path=data_path)
+
+
+_COMMON = dict(
+    family="offline", job=OFFLINE_JOB, config=BCConfig,
+    defaults=lambda: config_defaults(BCConfig, _SET_BY_JOB),
+    check=lambda s: check_config(BCConfig, s), load=load_policy, train=_train, needs_dataset=True,
+)
+SPECS = (
+    LearnerSpec("bc", doc="behaviour cloning on the dataset", **_COMMON),
+    LearnerSpec("pbc", knob="q", knob_values=(0.5, 0.25, 0.1), knob_in_job=False,
+                doc="%BC: behaviour cloning on the best q share of the episodes", **_COMMON),
+)

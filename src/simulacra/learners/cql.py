@@ -196,3 +196,29 @@ def load_policy(
                        lambda: mlp(n_features, n_actions, hp.hidden, hp.layers))
     seed = hp.seed if seed is None else seed
     return CQLPolicy(net, encoding, int(config["n_actions"]), seed=seed)
+
+
+# ---- registry (simulacra.learners.registry): discrete CQL ----------------------------------
+from simulacra.learners.registry import (  # noqa: E402  (the spec block closes the file)
+    OFFLINE_JOB,
+    LearnerSpec,
+    check_config,
+    config_defaults,
+)
+
+
+def _train(data: Dataset, settings: dict, *, seed: int, knob: float | None, out: Path | None,
+           progress: bool = False, data_path: str | None = None) -> CQLPolicy:
+    """CQL from a study's or the CLI's settings (it has no knob)."""
+    config = CQLConfig(**settings, seed=seed)
+    return train_cql(data, config, out=out, progress=progress, data_path=data_path)
+
+
+SPECS = (
+    LearnerSpec(
+        "cql", "offline", OFFLINE_JOB, config=CQLConfig,
+        defaults=lambda: config_defaults(CQLConfig, ("seed",)),
+        check=lambda s: check_config(CQLConfig, s), load=load_policy, train=_train,
+        needs_dataset=True,
+        doc="discrete conservative Q-learning on the dataset (in a study: evaluated like BC)"),
+)

@@ -241,3 +241,25 @@ def reference_episode(model: DecisionTransformer, batch: TableBatch, target: flo
         total += float(res.reward[0])
         if res.terminated[0] or res.truncated[0]:
             return actions, total
+
+
+# ---- registry (simulacra.learners.registry): the offline Decision Transformer ---------------
+from simulacra.learners.dt_train import TrainConfig  # noqa: E402  (the spec block closes the file)
+from simulacra.learners.registry import LearnerSpec, config_defaults  # noqa: E402
+
+_SET_BY_JOB = ("seed", "progress", "device")  # the study's job sets these, not the study file
+
+
+def _check_dt(settings: dict) -> None:
+    TrainConfig.from_dict({k: v for k, v in settings.items() if k != "greedy"})
+
+
+SPECS = (
+    LearnerSpec(
+        "dt", "dt", "simulacra.study.learner_jobs:run_dt", config=TrainConfig,
+        defaults=lambda: config_defaults(TrainConfig, _SET_BY_JOB, greedy=True),
+        check=_check_dt, load=load_policy, knob="target_fraction",
+        knob_values=(0.0, 0.25, 0.5, 0.75, 1.25, 1.0), needs_dataset=True,
+        doc="Decision Transformer on the job's dataset; knob: target return as a fraction of "
+            "the data's return range (above 1: beyond the data)"),
+)

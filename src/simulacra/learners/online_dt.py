@@ -270,3 +270,37 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
         i += 1
     bar.close()
     return rounds
+
+
+# ---- registry (simulacra.learners.registry): the trial-and-error loops ---------------------
+from simulacra.learners.dt_policy import load_policy  # noqa: E402  (the spec block closes the file)
+from simulacra.learners.registry import LearnerSpec  # noqa: E402
+
+_STUDY_ONLY = ("greedy", "sweep_targets")  # how the study evaluates, not how the loop trains
+
+
+def _loop_defaults() -> dict:
+    """LoopConfig's fields less those the job sets (mode, the env_steps budget), its DT's fields
+    less those the job sets, and the study's evaluation switches."""
+    cfg = LoopConfig()
+    out = {f: getattr(cfg, f) for f in LoopConfig.__dataclass_fields__
+           if f not in ("mode", "env_steps", "dt")}
+    dt = {k: v for k, v in asdict(cfg.dt).items()
+          if k not in ("seed", "progress", "device", "steps")}
+    return {**out, "dt": dt, "greedy": True, "sweep_targets": 5}
+
+
+def _check_loop(settings: dict) -> None:
+    LoopConfig.from_dict({k: v for k, v in settings.items() if k not in _STUDY_ONLY})
+
+
+SPECS = tuple(
+    LearnerSpec(
+        f"{mode}_dt", "dt", f"simulacra.study.loop_jobs:run_{mode}_dt", config=LoopConfig,
+        defaults=_loop_defaults, check=_check_loop,
+        load=load_policy if mode == "online" else None,  # both save "online_dt" checkpoints
+        knob="checkpoint", knob_values=(0.0, 0.25, 0.5, 0.75, 1.0),
+        doc=f"{mode} DT from random behaviour for budgets.env_steps (the trial-and-error loop); "
+            "knob: the model after that fraction of the steps, asked for the best return seen")
+    for mode in ("online", "iterated")
+)

@@ -261,3 +261,27 @@ class ReplayPolicy:
 
     def observe(self, actions: np.ndarray, reward: np.ndarray, done: np.ndarray) -> None:
         self.active &= ~np.asarray(done, dtype=bool)
+
+
+# ---- registry (simulacra.learners.registry): how studies name these references --------------
+from simulacra.learners.registry import LearnerSpec  # noqa: E402  (the spec block closes the file)
+
+_JOBS = "simulacra.study.references"
+SPECS = (
+    LearnerSpec("reward_optimal", "reference", f"{_JOBS}:run_reward_optimal",
+                doc="exact reward-optimal policy (the perfect agent), max-entropy over ties"),
+    LearnerSpec("performance_optimal", "reference", f"{_JOBS}:run_performance_optimal",
+                doc="exact performance-optimal policy (the perfectly safe agent)"),
+    LearnerSpec("random", "reference", f"{_JOBS}:run_random", doc="uniformly random actions"),
+    LearnerSpec("quantilizer", "reference", f"{_JOBS}:run_quantilizer", knob="q",
+                knob_values=(0.5, 0.2, 0.1, 0.05), needs_dataset=True,
+                doc="exact q-quantilizer of the job's dataset (Taylor 2016)"),
+    LearnerSpec("best_of_n", "reference", f"{_JOBS}:run_best_of_n", knob="n",
+                knob_values=(1, 4, 16), needs_dataset=True,
+                doc="best of n episodes drawn from the job's dataset"),
+    LearnerSpec("data", "reference", f"{_JOBS}:run_data", knob="target_fraction",
+                knob_values=(0.0, 0.25, 0.5, 0.75, 1.0), needs_dataset=True,
+                doc="the job's dataset itself: its episodes with return >= the knob's target (as "
+                    "DT's knob), i.e. the behaviour a perfect return-conditioned model would "
+                    "reproduce"),
+)

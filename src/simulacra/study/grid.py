@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from simulacra.study.jobs import LEARNERS
+from simulacra.learners.registry import get as learner_spec
 from simulacra.study.schema import Study
 
 JOB_FORMAT = 1  # bump when the meaning of a job's config changes (invalidates every key)
@@ -35,7 +35,7 @@ def expand(study: Study) -> list[dict[str, Any]]:
         for spec in study["learners"]:
             if spec["worlds"] is not None and world["name"] not in spec["worlds"]:
                 continue
-            reg = LEARNERS[spec["learner"]]
+            reg = learner_spec(spec["learner"])
             dataset = None
             if spec["dataset"] is not None:
                 dataset = {"name": spec["dataset"], "recipe": study["datasets"][spec["dataset"]]}
@@ -58,10 +58,12 @@ def expand(study: Study) -> list[dict[str, Any]]:
                         "knob": knob,
                         "evaluation": dict(study["evaluation"]),
                         "budgets": {"env_steps": study["budgets"]["env_steps"]},
-                        "job_fn": reg.fn,
+                        "job_fn": reg.job,
                         "runner": {
                             "max_job_seconds": study["budgets"]["max_job_seconds"],
                             "max_memory_gb": study["budgets"]["max_memory_gb"],
+                            # imported by the worker before the job runs (user worlds)
+                            "imports": list(study.raw.get("imports") or []),
                         },
                     }
                     config["key"] = job_key(config)

@@ -2,15 +2,14 @@
 
 A job is a resolved config dict (see `simulacra.study.grid`); `execute_job(config, workdir)` runs it
 and returns a `JobResult`: one row per evaluated episode, optional metric rows, a few replays and
-the paths of its artifacts. Which code runs is chosen by the learner's entry in `LEARNERS`, a
-"module:function" string imported lazily (so listing learners imports no torch). Wiring a new
-learner into the study is adding one entry here and writing its function
+the paths of its artifacts. Which code runs is the job function its learner's spec names
+(`simulacra.learners.registry`), a "module:function" string of this layer imported lazily:
 
     def run(ctx: JobContext) -> JobResult
 
-in the learner's own module. The function reads `ctx.config` (world, learner config, dataset
-recipe, seed, knob, evaluation, budgets), may write under `ctx.workdir`, reports progress through
-`ctx.progress`, and returns episodes built with `episodes_from_arrays`.
+The function reads `ctx.config` (world, learner config, dataset recipe, seed, knob, evaluation,
+budgets), may write under `ctx.workdir`, reports progress through `ctx.progress`, and returns
+episodes built with `episodes_from_arrays`.
 """
 
 from __future__ import annotations
@@ -31,103 +30,9 @@ import numpy as np
 log = logging.getLogger("simulacra.study")
 
 
-@dataclass(frozen=True)
-class LearnerSpec:
-    """How the study runs one learner.
-
-    `knob` names the learner's capability knob (DT: target return; RL: training checkpoint;
-    %BC: q). When `knob_in_job` the whole sweep is evaluated inside one job (one training, many
-    evaluations); otherwise the grid makes one job per knob value (one training per value).
-    `family` places the learner on a side of the question: "dt", "rl", "offline" or "reference".
-    """
-
-    fn: str  # "module:function" taking a JobContext, returning a JobResult
-    family: str
-    #: The learner's settings and their defaults: a dict, or "module:function" returning one
-    #: (so that listing learners imports no torch).
-    defaults: dict[str, Any] | str = field(default_factory=dict)
-    knob: str | None = None
-    knob_values: tuple[float, ...] = ()
-    knob_in_job: bool = True
-    needs_dataset: bool = False
-    check: str | None = None  # "module:function" raising ValueError on an impossible config
-    doc: str = ""
-
-    def resolve_defaults(self) -> dict[str, Any]:
-        return dict(_import(self.defaults)()) if isinstance(self.defaults, str) else self.defaults
-
-    def resolve(self) -> Callable[[JobContext], JobResult]:
-        return _import(self.fn)
-
-    def resolve_check(self) -> Callable[[dict[str, Any]], None]:
-        assert self.check is not None
-        return _import(self.check)
-
-
 def _import(target: str) -> Any:
     module, name = target.split(":")
     return getattr(importlib.import_module(module), name)
-
-
-REFS = "simulacra.study.references"
-TRAINED = "simulacra.study.learner_jobs"
-LOOPS = "simulacra.study.loop_jobs"
-
-#: The learners a study may name. The lead wires in DT, online DT, PPO/DQN/A2C, BC, %BC, CQL by
-#: adding entries (their job functions live beside the learners).
-LEARNERS: dict[str, LearnerSpec] = {
-    "reward_optimal": LearnerSpec(
-        f"{REFS}:run_reward_optimal", "reference",
-        doc="exact reward-optimal policy (the perfect agent), max-entropy over ties"),
-    "performance_optimal": LearnerSpec(
-        f"{REFS}:run_performance_optimal", "reference",
-        doc="exact performance-optimal policy (the perfectly safe agent)"),
-    "random": LearnerSpec(f"{REFS}:run_random", "reference", doc="uniformly random actions"),
-    "quantilizer": LearnerSpec(
-        f"{REFS}:run_quantilizer", "reference", knob="q", knob_values=(0.5, 0.2, 0.1, 0.05),
-        needs_dataset=True, doc="exact q-quantilizer of the job's dataset (Taylor 2016)"),
-    "best_of_n": LearnerSpec(
-        f"{REFS}:run_best_of_n", "reference", knob="n", knob_values=(1, 4, 16),
-        needs_dataset=True, doc="best of n episodes drawn from the job's dataset"),
-    "dt": LearnerSpec(
-        f"{TRAINED}:run_dt", "dt", f"{TRAINED}:dt_defaults", knob="target_fraction",
-        knob_values=(0.0, 0.25, 0.5, 0.75, 1.25, 1.0), needs_dataset=True,
-        check=f"{TRAINED}:check_dt",
-        doc="Decision Transformer on the job's dataset; knob: target return as a fraction of "
-            "the data's return range (above 1: beyond the data)"),
-    "data": LearnerSpec(
-        f"{REFS}:run_data", "reference", knob="target_fraction",
-        knob_values=(0.0, 0.25, 0.5, 0.75, 1.0), needs_dataset=True,
-        doc="the job's dataset itself: its episodes with return >= the knob's target (as DT's "
-            "knob), i.e. the behaviour a perfect return-conditioned model would reproduce"),
-    **{f"{mode}_dt": LearnerSpec(
-        f"{LOOPS}:run_{mode}_dt", "dt", f"{LOOPS}:loop_defaults", knob="checkpoint",
-        knob_values=(0.0, 0.25, 0.5, 0.75, 1.0), check=f"{LOOPS}:check_loop",
-        doc=f"{mode} DT from random behaviour for budgets.env_steps (the trial-and-error "
-            "loop); knob: the model after that fraction of the steps, asked for the best "
-            "return seen")
-       for mode in ("online", "iterated")},
-    "bc": LearnerSpec(
-        f"{TRAINED}:run_bc", "offline", f"{TRAINED}:bc_defaults", needs_dataset=True,
-        check=f"{TRAINED}:check_bc", doc="behaviour cloning on the job's dataset"),
-    "pbc": LearnerSpec(
-        f"{TRAINED}:run_bc", "offline", f"{TRAINED}:bc_defaults", knob="q",
-        knob_values=(0.5, 0.25, 0.1), knob_in_job=False, needs_dataset=True,
-        check=f"{TRAINED}:check_bc", doc="%BC: BC on the best q share of episodes"),
-    **{algo: LearnerSpec(
-        f"{TRAINED}:run_rl", "rl", {"hp": {}, "deterministic": True}, knob="checkpoint",
-        knob_values=(0.25, 0.5, 0.75, 1.0),
-        doc=f"{algo.upper()} (Stable-Baselines3) for budgets.env_steps; knob: the checkpoint "
-            "after that fraction of the steps; hp overrides configs/rl/*.yaml")
-       for algo in ("ppo", "dqn", "a2c")},
-}
-
-
-def register_learner(name: str, spec: LearnerSpec) -> None:
-    """Add (or replace) a learner; a study may then name it."""
-    if spec.family not in ("dt", "rl", "offline", "reference"):
-        raise ValueError(f"family {spec.family!r}: expected dt, rl, offline or reference")
-    LEARNERS[name] = spec
 
 
 # ---- results ------------------------------------------------------------------------------
@@ -238,6 +143,8 @@ def execute_job(
     logger.addHandler(handler)
     try:
         logger.info("job %s: %s", config.get("key"), json.dumps(config, sort_keys=True))
+        for module in (config.get("runner") or {}).get("imports", []):
+            importlib.import_module(module)  # the study's `imports`: they register user worlds
         fn = _import(config["job_fn"])
         t0 = time.perf_counter()
         ctx = JobContext(config, workdir, logger, Path(shared) if shared else None)

@@ -1,22 +1,24 @@
-"""Job functions of the trained learners: DT, PPO / DQN / A2C, BC and %BC.
+"""Job functions of the trained learners, one per evaluation protocol: DT, PPO / DQN / A2C, and
+every dataset learner evaluated like BC (BC, %BC, CQL: `run_offline`, through the spec's `train`).
 
 Each trains with the learner's own module (checkpoints under the job's folder), then evaluates
-through `simulacra.evaluate.rollout` like every other learner. Knobs:
+through `simulacra.evaluate.rollout` like every other learner. Which learner uses which function
+is its spec's `job` (`simulacra.learners.registry`). Knobs:
 
 - DT, `target_fraction` f: the return asked for is `knob_target`: lo + f (hi − lo) over the
   job's dataset's returns (f > 1 asks for more than the data ever got); one training, every f
   evaluated.
 - PPO / DQN / A2C, `checkpoint` f: the checkpoint after f × budgets.env_steps environment steps;
   one training, every checkpoint evaluated.
-- %BC, `q`: the share of best episodes kept; one training per q (a job per value).
+- %BC, `q`: the share of best episodes kept; one training per q (a job per value). Any offline
+  learner's knob reaches its `train` hook the same way.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -25,8 +27,6 @@ from simulacra.evaluate.rollout import rollout
 from simulacra.study.datasets import job_dataset
 from simulacra.study.jobs import JobContext, JobResult
 from simulacra.study.rollout import merge, metric_rows, result_from_episodes
-
-DT_RUNNER_KEYS = ("seed", "progress", "device")  # set by the job, not by the study
 
 
 def knob_target(returns: np.ndarray, fraction: float) -> float:
@@ -37,13 +37,6 @@ def knob_target(returns: np.ndarray, fraction: float) -> float:
     lo, hi = float(np.min(returns)), float(np.max(returns))
     span = hi - lo if hi > lo else max(abs(hi), 1.0)
     return hi + (float(fraction) - 1.0) * span
-
-
-def dt_defaults() -> dict[str, Any]:
-    from simulacra.learners.dt_train import TrainConfig
-
-    d = {f.name: getattr(TrainConfig(), f.name) for f in fields(TrainConfig)}
-    return {**{k: v for k, v in d.items() if k not in DT_RUNNER_KEYS}, "greedy": True}
 
 
 def run_dt(ctx: JobContext) -> JobResult:
@@ -154,43 +147,23 @@ def run_rl(ctx: JobContext) -> JobResult:
     return out
 
 
-def bc_defaults() -> dict[str, Any]:
-    from simulacra.learners.bc import BCConfig
-
-    return {k: v for k, v in asdict(BCConfig()).items() if k not in ("q", "seed")}
-
-
-def run_bc(ctx: JobContext) -> JobResult:
-    """BC (knob absent: q = 1) or %BC (knob q, one job per value)."""
-    from simulacra.learners.bc import BCConfig, train_bc
+def run_offline(ctx: JobContext) -> JobResult:
+    """Any dataset learner evaluated like BC: its spec's `train` hook on the job's dataset (knob
+    absent, or one job per value: %BC's q), then one evaluation."""
+    from simulacra.learners.registry import get
 
     cfg = ctx.config
     name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
+    spec = get(cfg["learner"]["name"])
+    assert spec.train is not None, f"learner {spec.name} has no train hook for {spec.job}"
     knob = cfg.get("knob") or {}
-    q = float(knob.get("value", 1.0))
+    value = float(knob["value"]) if "value" in knob else None
     data = job_dataset(ctx)
     ckpt = ctx.workdir / "checkpoint"
     ckpt.mkdir(parents=True, exist_ok=True)
-    policy = train_bc(data, BCConfig(**cfg["learner"]["config"], q=q, seed=seed), out=ckpt,
-                      progress=False)
+    policy = spec.train(data, dict(cfg["learner"]["config"]), seed=seed, knob=value, out=ckpt)
     eps = rollout(policy, name, params, episodes=cfg["evaluation"]["episodes"], seed=seed)
-    out = result_from_episodes(eps, cfg["evaluation"]["replays"],
-                               knob=q if "value" in knob else None, data=data,
+    out = result_from_episodes(eps, cfg["evaluation"]["replays"], knob=value, data=data,
                                metrics=cfg["evaluation"]["metrics"])
     out.artifacts["checkpoint"] = str(ckpt)
     return out
-
-
-def check_dt(config: dict[str, Any]) -> None:
-    from simulacra.learners.dt_train import TrainConfig
-
-    TrainConfig.from_dict({k: v for k, v in config.items() if k != "greedy"})
-
-
-def check_bc(config: dict[str, Any]) -> None:
-    from simulacra.learners.bc import BCConfig
-
-    try:
-        BCConfig(**config).validate()
-    except TypeError as err:
-        raise ValueError(str(err)) from err

@@ -16,33 +16,12 @@ So every metric is available per checkpoint, which is the drift the report plots
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, fields
-from typing import Any
+from dataclasses import asdict
 
 import numpy as np
 
 from simulacra.study.jobs import JobContext, JobResult
 from simulacra.study.rollout import merge, metric_rows, result_from_episodes
-
-RUNNER_KEYS = ("env_steps", "dt")  # set by the job (budget) or flattened below
-
-
-def loop_defaults() -> dict[str, Any]:
-    from simulacra.learners.online_dt import LoopConfig
-
-    cfg = LoopConfig()
-    out = {f.name: getattr(cfg, f.name) for f in fields(LoopConfig) if f.name not in RUNNER_KEYS}
-    out.pop("mode")
-    dt = {k: v for k, v in asdict(cfg.dt).items() if k not in ("seed", "progress", "device",
-                                                                "steps")}
-    return {**out, "dt": dt, "greedy": True, "sweep_targets": 5}
-
-
-def check_loop(config: dict[str, Any]) -> None:
-    from simulacra.learners.online_dt import LoopConfig
-
-    settings = {k: v for k, v in config.items() if k not in ("greedy", "sweep_targets")}
-    LoopConfig.from_dict(settings)
 
 
 def _loop_config(ctx: JobContext, mode: str):

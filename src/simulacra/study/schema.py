@@ -101,6 +101,8 @@ TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
     "budgets": (dict, None, "mapping with 'env_steps', 'max_job_seconds', 'max_memory_gb'"),
     "verdict": (dict, None, "mapping with 'margin' (fraction of the reward range)"),
     "probes": ((list, type(None)), None, "a list of counter-claim probe mappings"),
+    "imports": (list, None, "modules to import before the study is read, e.g. one that calls "
+                "simulacra.register_world (must be importable where the jobs run)"),
 }
 
 PREDICTIONS = {
@@ -283,8 +285,26 @@ def _same_kind(path: str, field: str, value: Any, default: Any) -> None:
         )
 
 
+def _imports(doc: list | None, path: str) -> list[str]:
+    """Import each module the study names (a user's worlds register themselves on import)."""
+    import importlib
+
+    _few(path, "imports", doc)
+    for i, module in enumerate(doc or []):
+        if not isinstance(module, str) or not re.match(r"^[A-Za-z_][\w.]*$", module):
+            raise StudyConfigError(f"{path}: field 'imports[{i}]' must be a module name, got "
+                                   f"{brief(module)}")
+        try:
+            importlib.import_module(module)
+        except Exception as err:  # any failure of the user's module is one line, not a trace
+            why = (str(err).strip().splitlines() or [""])[0]
+            raise StudyConfigError(f"{path}: field 'imports[{i}]': cannot import {module}: "
+                                   f"{type(err).__name__}: {why}") from err
+    return list(doc or [])
+
+
 def _worlds(doc: list, path: str) -> list[dict[str, Any]]:
-    from simulacra.worlds.registry import WORLDS, make_world
+    from simulacra.worlds.registry import make_world, world_names
 
     if not doc:
         raise StudyConfigError(f"{path}: field 'worlds' is empty; name at least one world")
@@ -294,10 +314,10 @@ def _worlds(doc: list, path: str) -> list[dict[str, Any]]:
         item = {"name": item} if isinstance(item, str) else item
         w = _section(item, WORLD, where, path)
         w["params"] = w["params"] or {}
-        if w["name"] not in WORLDS:
+        if w["name"] not in world_names():
             raise StudyConfigError(
                 f"{path}: {where}.name: unknown world {brief(w['name'])}; known worlds: "
-                f"{', '.join(WORLDS)}"
+                f"{', '.join(world_names())}"
             )
         try:
             world = make_world(w["name"], **w["params"])
@@ -325,8 +345,9 @@ def _worlds(doc: list, path: str) -> list[dict[str, Any]]:
 def _learners(
     doc: list, path: str, datasets: dict, world_names: list[str]
 ) -> list[dict[str, Any]]:
-    from simulacra.study.jobs import LEARNERS
+    from simulacra.learners.registry import learners
 
+    known = learners()
     if not doc:
         raise StudyConfigError(f"{path}: field 'learners' is empty; name at least one learner")
     out = []
@@ -335,18 +356,18 @@ def _learners(
         item = {"learner": item} if isinstance(item, str) else item
         spec = _section(item, LEARNER, where, path)
         name = spec["learner"]
-        if name not in LEARNERS:
+        if name not in known:
             raise StudyConfigError(
                 f"{path}: {where}.learner: unknown learner {brief(name)}; known learners: "
-                f"{', '.join(sorted(LEARNERS))}"
+                f"{', '.join(sorted(known))}"
             )
-        reg = LEARNERS[name]
+        reg = known[name]
         spec["label"] = spec["label"] or name
         if not NAME_RE.match(spec["label"].replace(" ", "_").replace("%", "p")):
             raise StudyConfigError(f"{path}: {where}.label {brief(spec['label'])}: use letters, "
                                    f"digits, spaces, '%', '-' or '_'")
         config = spec["config"] or {}
-        defaults = reg.resolve_defaults()
+        defaults = reg.defaults()
         unknown = sorted(set(config) - set(defaults))
         if unknown:
             raise StudyConfigError(
@@ -391,7 +412,7 @@ def _learners(
                 )
         if reg.check is not None:
             try:
-                reg.resolve_check()(spec["config"])
+                reg.check(spec["config"])
             except ValueError as err:
                 raise StudyConfigError(f"{path}: {where}.config: {err}") from err
         out.append(spec)
@@ -510,6 +531,7 @@ def _probes(doc: list | None, path: str, learners: list[dict[str, Any]],
 def validate(doc: Any, path: str = "<study>") -> Study:
     """Validate a parsed study document; fill every default. Raises StudyConfigError."""
     top = _section(doc, TOP_LEVEL, "", path)
+    top["imports"] = _imports(top["imports"], path)  # first: they may register worlds
     if not NAME_RE.match(top["name"]):
         raise StudyConfigError(f"{path}: field 'name' is {brief(top['name'])}: "
                                f"{TOP_LEVEL['name'][2]}")

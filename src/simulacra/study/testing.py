@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from simulacra.study.jobs import JobContext, JobResult, LearnerSpec, register_learner
+from simulacra.learners.registry import LearnerSpec, register_learner
+from simulacra.study.jobs import JobContext, JobResult
 from simulacra.study.jobs import episodes_from_arrays as rows_of
 
 G_RANDOM, G_STAR = -40.0, 40.0  # used when the world has no exact figures at hand
@@ -77,15 +78,18 @@ def register_synthetic() -> None:
     mod = "simulacra.study.testing"
     defaults = {"harm_slope": 5.0, "noise": 1.0, "sleep": 0.0}
     knobs = (0.2, 0.5, 0.8)
-    register_learner("synthetic_dt", LearnerSpec(
-        f"{mod}:run_synthetic", "dt", dict(defaults), knob="target_return",
-        knob_values=(-25.0, 0.0, 25.0)))
-    register_learner("synthetic_rl", LearnerSpec(
-        f"{mod}:run_synthetic", "rl", {**defaults, "harm_slope": 20.0}, knob="checkpoint",
-        knob_values=knobs))
-    register_learner("synthetic_pbc", LearnerSpec(
-        f"{mod}:run_synthetic", "offline", dict(defaults), knob="q", knob_values=knobs,
-        knob_in_job=False))
-    register_learner("raises", LearnerSpec(f"{mod}:run_raises", "rl"))
-    register_learner("sleeps", LearnerSpec(f"{mod}:run_sleeps", "rl", {"sleep": 5.0}))
-    register_learner("dies", LearnerSpec(f"{mod}:run_dies", "rl"))
+    fake = {"replace": True}  # tests call this again and again
+    register_learner(LearnerSpec(
+        "synthetic_dt", "dt", f"{mod}:run_synthetic", defaults=lambda: dict(defaults),
+        knob="target_return", knob_values=(-25.0, 0.0, 25.0)), **fake)
+    register_learner(LearnerSpec(
+        "synthetic_rl", "rl", f"{mod}:run_synthetic",
+        defaults=lambda: {**defaults, "harm_slope": 20.0}, knob="checkpoint",
+        knob_values=knobs), **fake)
+    register_learner(LearnerSpec(
+        "synthetic_pbc", "offline", f"{mod}:run_synthetic", defaults=lambda: dict(defaults),
+        knob="q", knob_values=knobs, knob_in_job=False), **fake)
+    register_learner(LearnerSpec("raises", "rl", f"{mod}:run_raises"), **fake)
+    register_learner(LearnerSpec("sleeps", "rl", f"{mod}:run_sleeps",
+                                 defaults=lambda: {"sleep": 5.0}), **fake)
+    register_learner(LearnerSpec("dies", "rl", f"{mod}:run_dies"), **fake)

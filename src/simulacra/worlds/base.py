@@ -6,8 +6,10 @@ what the agent sees (`observe`). Nothing here is fast: speed comes from compilin
 tables once (`simulacra.exact.compile`), then stepping batches of worlds by gathers.
 
 Worlds whose state space cannot be enumerated (TomatoWatering's 2^13 drying branches, FriendFoe's
-cross-episode memory) implement `simulacra.engine.BatchedRules` instead, in numpy, and say so by
-`compilable = False`.
+cross-episode memory) say so by `compilable = False` and implement `batch(n, seed)` instead: a
+subclass of `simulacra.engine.Batch` stepping n copies in numpy (their only copy of the rules).
+
+A world from outside the package joins with `simulacra.register_world(cls)` (docs/extending.md).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # for the annotation only: the engine sits above the worlds
+    from simulacra.engine import Batch
 
 State = Hashable
 
@@ -74,3 +79,10 @@ class World(ABC):
     def params(self) -> dict[str, object]:
         """The parameters this instance was built with (recorded with every run)."""
         return {}
+
+    def batch(self, n: int, seed: int | None = None) -> Batch:
+        """N copies stepped in numpy: what a world with `compilable = False` must implement (a
+        `simulacra.engine.Batch` subclass). Compiled worlds never need it: they step through
+        their tables (`simulacra.worlds.registry.make_batch`)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} is compiled: step it with simulacra.worlds.make_batch")
