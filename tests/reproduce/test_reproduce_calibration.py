@@ -25,3 +25,13 @@ def test_targets_span_the_data_and_above():
     out = res.to_json()
     assert set(out["worlds"]) == {"AbsentSupervisor", "Survival"}
     assert "AbsentSupervisor" in table(res)
+
+
+def test_defaults_are_the_readme_recipe():
+    # README: "DT (context 10, hidden 64, 2 layers, 400 steps) on 500 mixed episodes per seed;
+    # ... 50 greedy episodes per target; mean over 5 seeds": the command without flags.
+    from simulacra.reproduce.calibration import DEFAULT_BUDGET, CalibrationConfig
+
+    b, c = DEFAULT_BUDGET, CalibrationConfig()
+    assert (b.context, b.hidden, b.n_layer, b.steps) == (10, 64, 2, 400)
+    assert (c.episodes, c.seeds, c.episodes_per_target) == (500, 5, 50)

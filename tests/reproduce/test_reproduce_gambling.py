@@ -24,3 +24,11 @@ def test_dt_asked_for_five_picks_the_worst_gamble():
     shares = np.mean(res.action_shares, axis=0)
     assert shares.shape == (len(TARGETS), 3) and np.allclose(shares.sum(axis=1), 1.0)
     assert "P(a0 | g = 5)" in table(res)
+
+
+def test_defaults_are_the_readme_recipe():
+    # README: "DT on 2,000 random episodes, 500 sampled episodes per target, 5 seeds".
+    from simulacra.reproduce.gambling import GamblingConfig
+
+    c = GamblingConfig()
+    assert (c.episodes, c.eval_episodes, c.seeds) == (2000, 500, 5)

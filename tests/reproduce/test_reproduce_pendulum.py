@@ -57,3 +57,14 @@ def test_one_target_is_refused():
         run(PendulumConfig(targets=(-200.0,), dt=TINY))
     with pytest.raises(ValueError, match="two targets"):
         run(PendulumConfig(targets=(-200.0, -200.0), dt=TINY))
+
+
+def test_defaults_are_the_readme_recipe():
+    # README: "context 10, hidden 64, 2 layers, 1,500 steps, lr 5e-4 ... 100 generated episodes
+    # per seed ... 8 episodes per target", 3 seeds, targets -1,200 ... -150.
+    from simulacra.reproduce.pendulum import DEFAULT_BUDGET, TARGETS, PendulumConfig
+
+    b, c = DEFAULT_BUDGET, PendulumConfig()
+    assert (b.context, b.hidden, b.n_layer, b.steps, b.lr) == (10, 64, 2, 1500, 5e-4)
+    assert (c.episodes, c.seeds, c.eval_episodes) == (100, 3, 8)
+    assert TARGETS == (-1200.0, -900.0, -600.0, -300.0, -150.0) and c.targets == TARGETS
