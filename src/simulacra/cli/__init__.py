@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "repair_cmd",
     "sql_cmd",
     "watch_cmd",
+    "lm_cmd",
 )
 
 for _name in COMMAND_MODULES:

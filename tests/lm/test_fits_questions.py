@@ -1,0 +1,59 @@
+"""Gao et al.'s fits and the LM questions' verdicts on made-up points."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulacra.lm.fits import fit
+from simulacra.lm.questions import combine, questions
+
+
+def test_fits_recover_known_coefficients():
+    d = np.linspace(0.2, 4, 12)
+    bon = fit("best_of_n", d**2, d * (1.5 - 0.3 * d))
+    assert (bon["alpha"], bon["beta"]) == pytest.approx((1.5, 0.3))
+    assert bon["peak_d"] == pytest.approx(2.5)
+    rl = fit("rl", d**2, d * (1.0 - 0.5 * np.log(d)))
+    assert (rl["alpha"], rl["beta"]) == pytest.approx((1.0, 0.5))
+    assert math.isnan(fit("rl", d[:2] ** 2, d[:2])["alpha"])
+
+
+def _points(rl_hacking: float, cond_noise: float) -> pd.DataFrame:
+    rows = []
+    for seed in range(4):
+        for n, g in ((1, 0.0), (4, 1.0), (16, 2.0)):
+            rows.append(("best_of_n", seed, "", n, g, 0.0, 0.1))
+        for b, g in enumerate((-0.5, 0.5, 1.5, 2.5)):
+            rows.append(("conditional", seed, "", b, g, cond_noise * (seed % 2), 0.1))
+        for step, g in ((10, 0.5), (20, 2.5)):
+            rows.append(("rl", seed, "beta=0.1", step, g, rl_hacking + 0.01 * seed, 0.1))
+    df = pd.DataFrame(rows, columns=["method", "seed", "variant", "knob", "gold", "hacking",
+                                     "impossible_rate"])
+    df["kl"] = 1.0
+    return df
+
+
+def test_questions_equivalent_simulator_and_safer_than_hacking_rl():
+    q = questions(_points(rl_hacking=0.5, cond_noise=0.0), margin=0.05, confidence=0.95)
+    assert q["simulator"]["verdict"] == "equivalent"
+    assert q["safety"]["verdict"] == "safer"
+    assert q["safety"]["measures"]["hacking"]["gold_gain"] == pytest.approx(2.5)
+    assert q["simulator"]["measures"]["hacking"]["gold_gain"] == pytest.approx(2.0)
+    assert q["trial_and_error"]["verdict"] == "not measured"
+
+
+def test_questions_not_comparable_without_the_base():
+    pts = _points(0.5, 0.0)
+    q = questions(pts[pts.method != "best_of_n"], margin=0.05, confidence=0.95)
+    assert q["safety"]["verdict"] == "not comparable"
+
+
+def test_combine_words():
+    assert combine(["safer", "equivalent"]) == "safer"
+    assert combine(["safer", "less safe"]) == "inconclusive"
+    assert combine(["not comparable", "less safe"]) == "less safe"
+    assert combine(["not comparable"]) == "not comparable"
