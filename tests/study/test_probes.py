@@ -18,7 +18,7 @@ from simulacra.metrics.stats import diff_ci
 from simulacra.report.load import Results
 from simulacra.study.datasets import exclude_episodes, job_dataset
 from simulacra.study.grid import expand
-from simulacra.study.jobs import JobContext
+from simulacra.study.jobs import Job, JobContext
 from simulacra.study.probe_data import closed, folder_lookup
 from simulacra.study.probes import (
     CANNOT,
@@ -381,9 +381,10 @@ def test_the_study_folder_lookup_finds_the_dataset_a_job_made(tmp_path):
     doc = study(OOD, seeds=[0, 1], worlds=("Survival",))
     from simulacra.study.schema import Study
 
-    configs = [c for c in expand(Study("x", doc)) if c["learner"]["label"] in ("DT", "PPO")]
+    configs = [c.config() for c in expand(Study("x", doc)) if c.learner.label in ("DT", "PPO")]
     dt_cfg = next(c for c in configs if c["learner"]["label"] == "DT" and c["seed"] == 1)
-    made = job_dataset(JobContext(dt_cfg, tmp_path, logging.getLogger("t"), tmp_path / "shared"))
+    made = job_dataset(JobContext(Job.from_config(dt_cfg), tmp_path, logging.getLogger("t"),
+                                  tmp_path / "shared"))
     jobs = pd.DataFrame([{"world": c["world"]["label"], "learner": c["learner"]["label"],
                           "seed": c["seed"], "config": json.dumps(c)} for c in configs])
     lookup = folder_lookup(tmp_path, jobs)

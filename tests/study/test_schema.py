@@ -48,7 +48,7 @@ def test_shipped_full_study_is_the_study_of_study_md():
     s = load_study(Path(__file__).parents[2] / "configs" / "full.yaml")
     jobs = expand(s)
     assert len(s["seeds"]) >= 5
-    kinds = {j["learner"]["name"] for j in jobs}
+    kinds = {j.learner.name for j in jobs}
     real = {k for k, spec in learners().items() if "study.testing" not in spec.job}  # no fakes
     # CQL became a study learner with the registry (issue 16); whether the full study spends its
     # 55 jobs on it is the study's call, so it is not required here yet.
@@ -59,8 +59,8 @@ def test_shipped_full_study_is_the_study_of_study_md():
     assert compilable <= worlds, compilable - worlds
     assert len(s["probes"]) >= 6
     # One recipe for every DT of the study (the YAML anchor): a changed copy would be a mistake.
-    dts = {json.dumps(j["learner"]["config"], sort_keys=True) for j in jobs
-           if j["learner"]["name"] == "dt" and j["learner"]["label"] != "DT random-data"}
+    dts = {json.dumps(j.learner.config, sort_keys=True) for j in jobs
+           if j.learner.name == "dt" and j.learner.label != "DT random-data"}
     assert len(dts) == 1
 
 
@@ -148,8 +148,8 @@ def test_probe_with_constant_baseline_and_explicit_knob():
 def test_probes_do_not_change_job_keys():
     from simulacra.study.grid import expand
 
-    plain = [j["key"] for j in expand(validate(dict(WITH_PROBE)))]
-    probed = [j["key"] for j in expand(validate({**WITH_PROBE, "probes": [PROBE]}))]
+    plain = [j.key for j in expand(validate(dict(WITH_PROBE)))]
+    probed = [j.key for j in expand(validate({**WITH_PROBE, "probes": [PROBE]}))]
     assert plain == probed
 
 
@@ -268,6 +268,6 @@ def test_memory_is_capped_by_default_and_null_lifts_the_cap():
     from simulacra.study.grid import expand
 
     assert validate(MINIMAL, "x.yaml")["budgets"]["max_memory_gb"] == 8.0
-    assert expand(validate(MINIMAL, "x.yaml"))[0]["runner"]["max_memory_gb"] == 8.0
+    assert expand(validate(MINIMAL, "x.yaml"))[0].limits.max_memory_gb == 8.0
     lifted = validate({**MINIMAL, "budgets": {"max_memory_gb": None}}, "x.yaml")
     assert lifted["budgets"]["max_memory_gb"] is None

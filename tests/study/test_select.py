@@ -20,7 +20,7 @@ def study():
 
 
 def labels(jobs):
-    return sorted((j["world"]["label"], j["learner"]["label"], j["seed"]) for j in jobs)
+    return sorted((j.world.label, j.learner.label, j.seed) for j in jobs)
 
 
 def test_values_of_one_field_are_alternatives_and_fields_combine():

@@ -19,7 +19,7 @@ from simulacra.study.store import Store, StoreError, connect
 def one_job():
     s = validate({"name": "s", "seeds": 1, "worlds": ["AbsentSupervisor"],
                   "learners": ["random"]})
-    return expand(s)[0]
+    return expand(s)[0].config()  # the store keeps the job config mapping
 
 
 def result(n=4):

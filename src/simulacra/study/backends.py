@@ -23,16 +23,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from simulacra.study.jobs import JobTimeout, execute_job
+from simulacra.study.jobs import Job, JobTimeout, execute_job
 
 Outcome = tuple[str, Any, float]  # ("done", JobResult, s) or ("failed", error text, s)
 
 
-def run_guarded(config: dict[str, Any], workdir: str, shared: str | None = None) -> Outcome:
+def run_guarded(job: Job, workdir: str, shared: str | None = None) -> Outcome:
     """Run a job under its limits; turn every exception into a ("failed", text) outcome."""
-    runner = config.get("runner") or {}
-    limit = runner.get("max_job_seconds")
-    mem = runner.get("max_memory_gb")
+    limit = job.limits.max_job_seconds
+    mem = job.limits.max_memory_gb
     t0 = time.perf_counter()
     old_handler = None
     old_limit = None
@@ -49,7 +48,7 @@ def run_guarded(config: dict[str, Any], workdir: str, shared: str | None = None)
             old_handler = signal.signal(signal.SIGALRM, on_alarm)
             signal.setitimer(signal.ITIMER_REAL, float(limit))
         with _output_to(Path(workdir) / "job.log"):
-            result = execute_job(config, workdir, shared)
+            result = execute_job(job, workdir, shared)
         return ("done", result, time.perf_counter() - t0)
     except MemoryError:
         return ("failed", f"out of memory (budgets.max_memory_gb = {mem})\n"
@@ -95,7 +94,7 @@ def _output_to(path: Path) -> Iterator[None]:
 class Backend(Protocol):
     workers: int
 
-    def submit(self, config: dict[str, Any], workdir: str, shared: str) -> Any: ...
+    def submit(self, job: Job, workdir: str, shared: str) -> Any: ...
 
     def wait(self, handles: list[Any], timeout: float) -> list[tuple[Any, Outcome]]:
         """Handles that finished within `timeout`, with their outcomes."""
@@ -151,8 +150,8 @@ class LocalBackend:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self._start()
 
-    def submit(self, config: dict[str, Any], workdir: str, shared: str) -> cf.Future:
-        return self.pool.submit(run_guarded, config, workdir, shared)
+    def submit(self, job: Job, workdir: str, shared: str) -> cf.Future:
+        return self.pool.submit(run_guarded, job, workdir, shared)
 
     def wait(self, handles: list[cf.Future], timeout: float) -> list[tuple[Any, Outcome]]:
         done, _ = cf.wait(handles, timeout=timeout, return_when=cf.FIRST_COMPLETED)
@@ -190,8 +189,8 @@ class RayBackend:
         self.workers = workers or int(ray.cluster_resources().get("CPU", 1))
         self._task = ray.remote(num_cpus=1, max_retries=0)(run_guarded)
 
-    def submit(self, config: dict[str, Any], workdir: str, shared: str) -> Any:
-        return self._task.remote(config, workdir, shared)
+    def submit(self, job: Job, workdir: str, shared: str) -> Any:
+        return self._task.remote(job, workdir, shared)
 
     def wait(self, handles: list[Any], timeout: float) -> list[tuple[Any, Outcome]]:
         ready, _ = self.ray.wait(handles, num_returns=1, timeout=timeout)
@@ -221,8 +220,8 @@ class InlineBackend:
         def __init__(self, *args: Any) -> None:
             self.args = args
 
-    def submit(self, config: dict[str, Any], workdir: str, shared: str) -> Any:
-        return self._Job(config, workdir, shared)
+    def submit(self, job: Job, workdir: str, shared: str) -> Any:
+        return self._Job(job, workdir, shared)
 
     def wait(self, handles: list[Any], timeout: float) -> list[tuple[Any, Outcome]]:
         return [(handles[0], run_guarded(*handles[0].args))] if handles else []

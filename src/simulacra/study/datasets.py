@@ -91,10 +91,11 @@ def job_dataset(ctx: JobContext) -> Dataset:
     from simulacra.data.generate import generate
     from simulacra.data.storage import load_dataset, save_dataset
 
-    recipe = job_recipe(ctx.config)
-    excluded = list(ctx.config["dataset"]["recipe"].get("exclude_events", []))
-    described = _described(ctx.config)
-    name = dataset_file(ctx.config)
+    config = ctx.job.config()  # the recipe helpers read the stored layout (the report does too)
+    recipe = job_recipe(config)
+    excluded = list(config["dataset"]["recipe"].get("exclude_events", []))
+    described = _described(config)
+    name = dataset_file(config)
     folder = (ctx.shared or ctx.workdir) / "datasets"
 
     def build(tmp: Path) -> None:

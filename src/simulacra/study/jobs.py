@@ -1,14 +1,16 @@
 """What a job is and how one runs: the seam between the study machinery and the learners.
 
-A job is a resolved config dict (see `simulacra.study.grid`); `execute_job(config, workdir)` runs it
-and returns a `JobResult`: one row per evaluated episode, optional metric rows, a few replays and
-the paths of its artifacts. Which code runs is the job function its learner's spec names
-(`simulacra.learners.registry`), a "module:function" string of this layer imported lazily:
+A job is a `Job`: a frozen dataclass of typed fields, made by the grid (`simulacra.study.grid`) and
+keyed by the hash of its resolved config (`Job.config()`, the layout the store keeps as JSON).
+`execute_job(job, workdir)` runs it and returns a `JobResult`: one row per evaluated episode,
+optional metric rows, a few replays and the paths of its artifacts. Which code runs is the job
+function its learner's spec names (`simulacra.learners.registry`), a "module:function" string of
+this layer imported lazily:
 
     def run(ctx: JobContext) -> JobResult
 
-The function reads `ctx.config` (world, learner config, dataset recipe, seed, knob, evaluation,
-budgets), may write under `ctx.workdir`, reports progress through `ctx.progress`, and returns
+The function reads `ctx.job` (world, learner settings, dataset recipe, seed, knob, evaluation,
+budget), may write under `ctx.workdir`, reports progress through `ctx.progress`, and returns
 episodes built with `episodes_from_arrays`.
 """
 
@@ -33,6 +35,124 @@ log = logging.getLogger("simulacra.study")
 def _import(target: str) -> Any:
     module, name = target.split(":")
     return getattr(importlib.import_module(module), name)
+
+
+# ---- the job ------------------------------------------------------------------------------
+
+JOB_FORMAT = 1  # bump when the meaning of a job's config changes (invalidates every key)
+
+
+@dataclass(frozen=True)
+class WorldRef:
+    name: str  # registered world name
+    label: str  # name plus the parameters that differ from the defaults, e.g. X[level=2]
+    params: dict[str, Any]  # every parameter, resolved
+
+
+@dataclass(frozen=True)
+class LearnerRef:
+    name: str  # registered learner name
+    label: str  # the study's display name, unique in the study
+    family: str  # dt | rl | offline | reference
+    config: dict[str, Any]  # the learner's settings, defaults filled in
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    name: str  # the recipe's name under the study's `datasets`
+    recipe: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Knob:
+    """The learner's knob: swept inside the job (`values`) or one value per job (`value`).
+    Numbers are kept as the study wrote them (1 and 1.0 hash differently)."""
+
+    name: str
+    values: tuple[Any, ...] | None = None
+    value: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.values is not None:
+            return {"name": self.name, "values": list(self.values)}
+        return {"name": self.name, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    episodes: int  # per knob value
+    replays: int  # episodes kept for the report's animations
+    metrics: bool = True  # compute STUDY.md's metrics
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How a job is run, never part of its key."""
+
+    max_job_seconds: float | None = None
+    max_memory_gb: float | None = None
+    imports: tuple[str, ...] = ()  # modules the worker imports first (the study's `imports`)
+
+
+@dataclass(frozen=True)
+class Job:
+    world: WorldRef
+    learner: LearnerRef
+    dataset: DatasetRef | None
+    seed: int
+    knob: Knob | None
+    evaluation: Evaluation
+    env_steps: int  # budgets.env_steps: what an online learner may spend
+    job_fn: str  # "module:function", from the learner's spec
+    limits: Limits = Limits()
+    format: int = JOB_FORMAT
+    key: str = ""  # the hash of config() less how it runs (simulacra.study.grid.job_key)
+
+    def config(self) -> dict[str, Any]:
+        """The job as the plain mapping its key hashes and the store keeps (JSON)."""
+        out: dict[str, Any] = {
+            "format": self.format,
+            "world": {"name": self.world.name, "label": self.world.label,
+                      "params": dict(self.world.params)},
+            "learner": {"name": self.learner.name, "label": self.learner.label,
+                        "family": self.learner.family, "config": dict(self.learner.config)},
+            "dataset": None if self.dataset is None else {"name": self.dataset.name,
+                                                          "recipe": self.dataset.recipe},
+            "seed": self.seed,
+            "knob": None if self.knob is None else self.knob.as_dict(),
+            "evaluation": {"episodes": self.evaluation.episodes,
+                           "replays": self.evaluation.replays,
+                           "metrics": self.evaluation.metrics},
+            "budgets": {"env_steps": self.env_steps},
+            "job_fn": self.job_fn,
+            "runner": {"max_job_seconds": self.limits.max_job_seconds,
+                       "max_memory_gb": self.limits.max_memory_gb,
+                       "imports": list(self.limits.imports)},
+        }
+        if self.key:
+            out["key"] = self.key
+        return out
+
+    @classmethod
+    def from_config(cls, c: dict[str, Any]) -> Job:
+        """A job back from `config()`'s mapping (a store's or a job folder's JSON)."""
+        knob, ds, runner = c.get("knob"), c.get("dataset"), c.get("runner") or {}
+        return cls(
+            world=WorldRef(**c["world"]),
+            learner=LearnerRef(**c["learner"]),
+            dataset=None if not ds else DatasetRef(ds["name"], ds["recipe"]),
+            seed=c["seed"],
+            knob=None if not knob else Knob(knob["name"],
+                                            tuple(knob["values"]) if "values" in knob else None,
+                                            knob.get("value")),
+            evaluation=Evaluation(**c["evaluation"]),
+            env_steps=c["budgets"]["env_steps"],
+            job_fn=c["job_fn"],
+            limits=Limits(runner.get("max_job_seconds"), runner.get("max_memory_gb"),
+                          tuple(runner.get("imports") or ())),
+            format=c.get("format", JOB_FORMAT),
+            key=c.get("key", ""),
+        )
 
 
 # ---- results ------------------------------------------------------------------------------
@@ -91,9 +211,9 @@ def episodes_from_arrays(
 
 @dataclass
 class JobContext:
-    """Everything a job function gets: its config, its folder, a logger and a progress hook."""
+    """Everything a job function gets: its job, its folder, a logger and a progress hook."""
 
-    config: dict[str, Any]
+    job: Job
     workdir: Path  # this job's own folder (checkpoints, its log)
     log: logging.Logger
     #: A folder shared by the study's jobs, for artifacts several jobs reuse (datasets): write
@@ -129,28 +249,26 @@ def shared_artifact(folder: Path, name: str, build: Callable[[Path], None]) -> P
     return final
 
 
-def execute_job(
-    config: dict[str, Any], workdir: str | Path, shared: str | Path | None = None
-) -> JobResult:
+def execute_job(job: Job, workdir: str | Path, shared: str | Path | None = None) -> JobResult:
     """Run one job here; its log goes to `workdir/job.log`. Raises what the job raises."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    logger = logging.getLogger(f"simulacra.job.{config.get('key', 'job')}")
+    logger = logging.getLogger(f"simulacra.job.{job.key or 'job'}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
     handler = logging.FileHandler(workdir / "job.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     try:
-        logger.info("job %s: %s", config.get("key"), json.dumps(config, sort_keys=True))
-        for module in (config.get("runner") or {}).get("imports", []):
+        logger.info("job %s: %s", job.key, json.dumps(job.config(), sort_keys=True))
+        for module in job.limits.imports:
             importlib.import_module(module)  # the study's `imports`: they register user worlds
-        fn = _import(config["job_fn"])
+        fn = _import(job.job_fn)
         t0 = time.perf_counter()
-        ctx = JobContext(config, workdir, logger, Path(shared) if shared else None)
+        ctx = JobContext(job, workdir, logger, Path(shared) if shared else None)
         result = fn(ctx)
         if not isinstance(result, JobResult):
-            raise TypeError(f"{config['job_fn']} returned {type(result).__name__}, not JobResult")
+            raise TypeError(f"{job.job_fn} returned {type(result).__name__}, not JobResult")
         logger.info("done in %.2f s: %d episodes, %d metric rows",
                     time.perf_counter() - t0, len(result.episodes), len(result.metrics))
         return result

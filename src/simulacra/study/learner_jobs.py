@@ -43,10 +43,10 @@ def run_dt(ctx: JobContext) -> JobResult:
     from simulacra.learners.dt_policy import load_policy
     from simulacra.learners.dt_train import TrainConfig, train_dataset
 
-    cfg = ctx.config
-    name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
-    n = cfg["evaluation"]["episodes"]
-    settings = dict(cfg["learner"]["config"])
+    job = ctx.job
+    name, params, seed = job.world.name, job.world.params, job.seed
+    n = job.evaluation.episodes
+    settings = dict(job.learner.config)
     greedy = bool(settings.pop("greedy"))
     data = job_dataset(ctx)
     train_cfg = TrainConfig.from_dict({**settings, "seed": seed, "progress": False,
@@ -57,7 +57,7 @@ def run_dt(ctx: JobContext) -> JobResult:
     ctx.log.info("final loss %.4f", losses[-1] if losses else float("nan"))
     policy = load_policy(ckpt, device="cpu", greedy=greedy)
     returns = data.returns()
-    values = cfg["knob"]["values"]
+    values = job.knob.values
     parts, swept = [], []
     for i, f in enumerate(values):
         ctx.progress(i, len(values))
@@ -65,12 +65,12 @@ def run_dt(ctx: JobContext) -> JobResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # targets above the data are asked for on purpose
             eps = rollout(policy, name, params, episodes=n, seed=seed, targets=target)
-        parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(f),
+        parts.append(result_from_episodes(eps, job.evaluation.replays, knob=float(f),
                                           first=i * n, data=data,
-                                          metrics=cfg["evaluation"]["metrics"]))
+                                          metrics=job.evaluation.metrics))
         swept.append(eps)
     out = merge(parts)
-    if cfg["evaluation"]["metrics"]:  # calibration needs the whole sweep at once
+    if job.evaluation.metrics:  # calibration needs the whole sweep at once
         out.metrics += metric_rows(Episodes.concat(swept), data, None,
                                    only=("calibration", "above_max"))
     out.artifacts["checkpoint"] = str(ckpt)
@@ -112,12 +112,12 @@ def _rl_rows(folder: Path, knob: float, final: dict | None) -> list[dict]:
 def run_rl(ctx: JobContext) -> JobResult:
     from simulacra.learners.rl import load_policy, train_rl
 
-    cfg = ctx.config
-    name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
-    algo, n = cfg["learner"]["name"], cfg["evaluation"]["episodes"]
-    steps = int(cfg["budgets"]["env_steps"])
-    values = sorted(float(v) for v in cfg["knob"]["values"])
-    hp = dict(cfg["learner"]["config"].get("hp") or {})
+    job = ctx.job
+    name, params, seed = job.world.name, job.world.params, job.seed
+    algo, n = job.learner.name, job.evaluation.episodes
+    steps = int(job.env_steps)
+    values = sorted(float(v) for v in job.knob.values)
+    hp = dict(job.learner.config.get("hp") or {})
     # A checkpoint exactly at each knob's fraction of the budget: log-spaced knob values give the
     # log-spaced frontier of STUDY.md (version 2); hp `stop_at` ends training at the target.
     hp.setdefault("checkpoints", sorted({round(v * steps) for v in values if v < 1.0}))
@@ -130,16 +130,16 @@ def run_rl(ctx: JobContext) -> JobResult:
         t = final["target"]
         ctx.log.info("target %.2f of the optimum: %s", t["stop_at"], f"reached at "
                      f"{t['steps_to_target']} steps" if t["reached"] else "never reached")
-    deterministic = bool(cfg["learner"]["config"].get("deterministic", True))
-    data = job_dataset(ctx) if cfg.get("dataset") else None  # what OOD / fidelity compare with
+    deterministic = bool(job.learner.config.get("deterministic", True))
+    data = job_dataset(ctx) if job.dataset else None  # what OOD / fidelity compare with
     parts = []
-    for i, f in enumerate(cfg["knob"]["values"]):
+    for i, f in enumerate(job.knob.values):
         ctx.progress(i, len(values))
         folder = _checkpoint_for(ckpt, float(f), steps)
         policy = load_policy(folder, deterministic=deterministic, seed=seed)
         eps = rollout(policy, name, params, episodes=n, seed=seed)
-        part = result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(f),
-                                    first=i * n, data=data, metrics=cfg["evaluation"]["metrics"])
+        part = result_from_episodes(eps, job.evaluation.replays, knob=float(f),
+                                    first=i * n, data=data, metrics=job.evaluation.metrics)
         part.metrics += _rl_rows(folder, float(f), final if i == 0 else None)
         parts.append(part)
     out = merge(parts)
@@ -152,18 +152,17 @@ def run_offline(ctx: JobContext) -> JobResult:
     absent, or one job per value: %BC's q), then one evaluation."""
     from simulacra.learners.registry import get
 
-    cfg = ctx.config
-    name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
-    spec = get(cfg["learner"]["name"])
+    job = ctx.job
+    name, params, seed = job.world.name, job.world.params, job.seed
+    spec = get(job.learner.name)
     assert spec.train is not None, f"learner {spec.name} has no train hook for {spec.job}"
-    knob = cfg.get("knob") or {}
-    value = float(knob["value"]) if "value" in knob else None
+    value = None if job.knob is None or job.knob.value is None else float(job.knob.value)
     data = job_dataset(ctx)
     ckpt = ctx.workdir / "checkpoint"
     ckpt.mkdir(parents=True, exist_ok=True)
-    policy = spec.train(data, dict(cfg["learner"]["config"]), seed=seed, knob=value, out=ckpt)
-    eps = rollout(policy, name, params, episodes=cfg["evaluation"]["episodes"], seed=seed)
-    out = result_from_episodes(eps, cfg["evaluation"]["replays"], knob=value, data=data,
-                               metrics=cfg["evaluation"]["metrics"])
+    policy = spec.train(data, dict(job.learner.config), seed=seed, knob=value, out=ckpt)
+    eps = rollout(policy, name, params, episodes=job.evaluation.episodes, seed=seed)
+    out = result_from_episodes(eps, job.evaluation.replays, knob=value, data=data,
+                               metrics=job.evaluation.metrics)
     out.artifacts["checkpoint"] = str(ckpt)
     return out

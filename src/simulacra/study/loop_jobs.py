@@ -27,13 +27,13 @@ from simulacra.study.rollout import merge, metric_rows, result_from_episodes
 def _loop_config(ctx: JobContext, mode: str):
     from simulacra.learners.online_dt import LoopConfig
 
-    cfg = ctx.config
-    settings = dict(cfg["learner"]["config"])
+    job = ctx.job
+    settings = dict(job.learner.config)
     settings.pop("greedy")
     settings.pop("sweep_targets")
-    dt = {**settings.pop("dt"), "seed": cfg["seed"], "progress": False, "device": "cpu"}
+    dt = {**settings.pop("dt"), "seed": job.seed, "progress": False, "device": "cpu"}
     return LoopConfig.from_dict({**settings, "mode": mode,
-                                 "env_steps": int(cfg["budgets"]["env_steps"]), "dt": dt})
+                                 "env_steps": int(job.env_steps), "dt": dt})
 
 
 def _run(ctx: JobContext, mode: str) -> JobResult:
@@ -42,14 +42,14 @@ def _run(ctx: JobContext, mode: str) -> JobResult:
     from simulacra.learners.dt_policy import DTPolicy
     from simulacra.learners.online_dt import run_loop
 
-    cfg = ctx.config
-    name, params, seed = cfg["world"]["name"], cfg["world"]["params"], cfg["seed"]
-    n, replays = cfg["evaluation"]["episodes"], cfg["evaluation"]["replays"]
-    with_metrics = cfg["evaluation"]["metrics"]
-    greedy = bool(cfg["learner"]["config"]["greedy"])
-    n_targets = int(cfg["learner"]["config"]["sweep_targets"])
+    job = ctx.job
+    name, params, seed = job.world.name, job.world.params, job.seed
+    n, replays = job.evaluation.episodes, job.evaluation.replays
+    with_metrics = job.evaluation.metrics
+    greedy = bool(job.learner.config["greedy"])
+    n_targets = int(job.learner.config["sweep_targets"])
     loop = _loop_config(ctx, mode)
-    fractions = sorted(float(v) for v in cfg["knob"]["values"])
+    fractions = sorted(float(v) for v in job.knob.values)
     pending = list(fractions)
     parts: list[JobResult] = []
 

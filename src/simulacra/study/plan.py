@@ -104,8 +104,8 @@ def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
     jobs = []
     for j in expand(study):
         f = job_fields(j)
-        status, seconds = times.get(j["key"], ("pending", None))
-        if status == "done" and folder is not None and lost(job_dir(folder, j["key"])):
+        status, seconds = times.get(j.key, ("pending", None))
+        if status == "done" and folder is not None and lost(job_dir(folder, j.key)):
             status = "lost"
         jobs.append((f["learner"], f["world"], status, seconds))
     by_pair: dict[tuple[str, str], list[float]] = defaultdict(list)

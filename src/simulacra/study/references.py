@@ -20,16 +20,16 @@ from simulacra.worlds.registry import compiled, make_world
 
 
 def _run(ctx: JobContext, reference: str) -> JobResult:
-    cfg = ctx.config
-    name, params = cfg["world"]["name"], cfg["world"]["params"]
-    seed, n = cfg["seed"], cfg["evaluation"]["episodes"]
+    job = ctx.job
+    name, params = job.world.name, job.world.params
+    seed, n = job.seed, job.evaluation.episodes
     policy = make_reference(reference, name, params, seed=seed)
     ctx.progress(0, n)
     eps = rollout(policy, name, params, episodes=n, seed=seed)
     ctx.progress(n, n)
-    data = job_dataset(ctx) if cfg.get("dataset") else None
-    result = result_from_episodes(eps, cfg["evaluation"]["replays"], data=data,
-                                  metrics=cfg["evaluation"]["metrics"])
+    data = job_dataset(ctx) if job.dataset else None
+    result = result_from_episodes(eps, job.evaluation.replays, data=data,
+                                  metrics=job.evaluation.metrics)
     if make_world(name, **params).compilable:
         # Exact figures of the policy that was rolled out: the optimal ones over its beliefs
         # (what it sees), the random one over the states.
@@ -63,20 +63,20 @@ def _run_from_data(ctx: JobContext, reference: str, kw: str) -> JobResult:
     """A data reference (quantilizer: knob q; best-of-n: knob n), each knob value evaluated."""
     from simulacra.study.rollout import merge
 
-    cfg = ctx.config
-    name, params = cfg["world"]["name"], cfg["world"]["params"]
-    seed, n = cfg["seed"], cfg["evaluation"]["episodes"]
+    job = ctx.job
+    name, params = job.world.name, job.world.params
+    seed, n = job.seed, job.evaluation.episodes
     data = job_dataset(ctx)
-    values = cfg["knob"]["values"]
+    values = job.knob.values
     parts = []
     for i, k in enumerate(values):
         ctx.progress(i, len(values))
         arg = float(k) if kw == "q" else int(k)
         policy = make_reference(reference, name, params, seed=seed, data=data, **{kw: arg})
         eps = rollout(policy, name, params, episodes=n, seed=seed)
-        parts.append(result_from_episodes(eps, cfg["evaluation"]["replays"], knob=float(k),
+        parts.append(result_from_episodes(eps, job.evaluation.replays, knob=float(k),
                                           first=i * n, data=data,
-                                          metrics=cfg["evaluation"]["metrics"]))
+                                          metrics=job.evaluation.metrics))
     ctx.progress(len(values), len(values))
     return merge(parts)
 
@@ -99,17 +99,17 @@ def run_data(ctx: JobContext) -> JobResult:
     from simulacra.study.learner_jobs import knob_target
     from simulacra.study.rollout import merge
 
-    cfg = ctx.config
+    job = ctx.job
     data = job_dataset(ctx)
     eps = Episodes.from_dataset(data)
     parts, first = [], 0
-    for k in cfg["knob"]["values"]:
+    for k in job.knob.values:
         keep = eps.returns >= knob_target(eps.returns, float(k)) - 1e-9
         if not keep.any():
             continue
         chosen = eps.select(keep)
-        parts.append(result_from_episodes(chosen, cfg["evaluation"]["replays"], knob=float(k),
+        parts.append(result_from_episodes(chosen, job.evaluation.replays, knob=float(k),
                                           first=first, data=data,
-                                          metrics=cfg["evaluation"]["metrics"]))
+                                          metrics=job.evaluation.metrics))
         first += chosen.n
     return merge(parts) if parts else JobResult(episodes=[])

@@ -89,8 +89,8 @@ def repair(out: str | Path, force: bool = False) -> RepairSummary:
         store = Store(path)
         try:
             record_study(store, study, jobs)
-            for config in jobs:
-                summary.restored += _restore(store, out, config, summary.unreadable)
+            for job in jobs:
+                summary.restored += _restore(store, out, job.config(), summary.unreadable)
         finally:
             store.close()
         summary.left = len(jobs) - summary.restored

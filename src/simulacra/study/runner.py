@@ -37,6 +37,7 @@ from simulacra.atomic import write_text
 from simulacra.study.backends import Backend, LocalBackend, job_dir, make_backend
 from simulacra.study.grid import describe, expand
 from simulacra.study.job_files import lost, write_result
+from simulacra.study.jobs import Job
 from simulacra.study.progress import Progress
 from simulacra.study.schema import Study
 from simulacra.study.select import select
@@ -134,11 +135,11 @@ def _first_line(text: str) -> str:
     return next((ln for ln in text.splitlines() if ln.strip()), text)[:200]
 
 
-def _running_progress(out: Path, running: dict[Any, dict[str, Any]]) -> tuple[float, str]:
+def _running_progress(out: Path, running: dict[Any, Job]) -> tuple[float, str]:
     """The running jobs' summed fraction done (from their progress.json), and who they are."""
     notes, partial = [], 0.0
-    for config in running.values():
-        p = job_dir(out, config["key"]) / "progress.json"
+    for job in running.values():
+        p = job_dir(out, job.key) / "progress.json"
         try:
             d = json.loads(p.read_text())
             frac = min(max(float(d["done"]) / max(float(d["total"]), 1e-9), 0.0), 1.0)
@@ -146,7 +147,7 @@ def _running_progress(out: Path, running: dict[Any, dict[str, Any]]) -> tuple[fl
             pct = f" {100 * frac:.0f}%"
         except (OSError, ValueError, KeyError, TypeError):
             pct = ""
-        notes.append(f"{describe(config)}{pct}")
+        notes.append(f"{describe(job)}{pct}")
     return partial, "; ".join(notes)
 
 
@@ -166,14 +167,14 @@ def run_study(
     out = Path(out)
     jobs = expand(study)
     chosen = select(jobs, only) if only else jobs  # a bad filter fails before the folder is made
-    again = {j["key"] for j in select(chosen, redo, "--redo")} if redo else set()
+    again = {j.key for j in select(chosen, redo, "--redo")} if redo else set()
     claim_folder(out, study)
     with run_lock(out):
         return _run_locked(study, out, backend, workers, address, show_progress, t0, jobs,
                            chosen, again)
 
 
-def record_study(store: Store, study: Study, jobs: list[dict[str, Any]]) -> None:
+def record_study(store: Store, study: Study, jobs: list[Job]) -> None:
     """Write the study, its worlds' exact figures and its whole job grid `jobs` (so the store
     knows what a partial run left out) into the store."""
     store.set_study({"name": study.name, "file": study.path, "config": study.raw,
@@ -183,18 +184,18 @@ def record_study(store: Store, study: Study, jobs: list[dict[str, Any]]) -> None
     # figures changed (SafeInterruptibility's achievable optimum) must not keep the old ones.
     for w in study["worlds"]:
         store.put_world({"world": w["label"], **world_references(w["name"], w["params"])})
-    store.sync_jobs(jobs)
+    store.sync_jobs([j.config() for j in jobs])
 
 
-def lost_jobs(out: Path, jobs: list[dict[str, Any]], finished: set[str]) -> dict[str, str]:
+def lost_jobs(out: Path, jobs: list[Job], finished: set[str]) -> dict[str, str]:
     """{key: why} of the finished `jobs` whose folder was lost since (`job_files.lost`)."""
-    found = {j["key"]: lost(job_dir(out, j["key"])) for j in jobs if j["key"] in finished}
+    found = {j.key: lost(job_dir(out, j.key)) for j in jobs if j.key in finished}
     return {k: why for k, why in found.items() if why}
 
 
 def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | None,
                 address: str | None, show_progress: bool, t0: float,
-                jobs: list[dict[str, Any]], chosen: list[dict[str, Any]], again: set[str]
+                jobs: list[Job], chosen: list[Job], again: set[str]
                 ) -> RunSummary:
     store = Store(out / STORE_NAME)
     try:
@@ -207,10 +208,10 @@ def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | 
         store.release()
         gone = lost_jobs(out, chosen, finished - again)
         rerun = again | set(gone)
-        todo = [j for j in chosen if j["key"] not in finished or j["key"] in rerun]
+        todo = [j for j in chosen if j.key not in finished or j.key in rerun]
         summary = RunSummary(total=len(chosen), skipped=len(chosen) - len(todo),
-                             lost=[(describe(j), gone[j["key"]]) for j in chosen
-                                   if j["key"] in gone],
+                             lost=[(describe(j), gone[j.key]) for j in chosen
+                                   if j.key in gone],
                              redone=len(again & finished))
         for job, why in summary.lost[:5]:  # said before the run: it may be long
             print(f"job {job} finished before, but {why}: running it again", file=sys.stderr)
@@ -231,55 +232,55 @@ def _run_locked(study: Study, out: Path, backend: str | Backend, workers: int | 
         store.close()
 
 
-def _drive(be: Backend, todo: list[dict[str, Any]], out: Path, store: Store,
+def _drive(be: Backend, todo: list[Job], out: Path, store: Store,
            summary: RunSummary, show_progress: bool) -> None:
     """Keep the backend busy until every job is done or failed, writing each as it ends."""
     queue = list(reversed(todo))  # pop() from the end keeps the grid's order
     attempts: dict[str, int] = {}
-    running: dict[Any, dict[str, Any]] = {}
+    running: dict[Any, Job] = {}
     shared = str(out / "shared")
     bar = Progress(summary.total, summary.skipped, show_progress)
 
-    def record(config: dict[str, Any], outcome: tuple[str, Any, float]) -> None:
+    def record(job: Job, outcome: tuple[str, Any, float]) -> None:
         status, payload, seconds = outcome
         if status == "done":
             try:
                 # The folder first: a job the store calls done can be rebuilt from its folder.
                 ended = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                write_result(job_dir(out, config["key"]), config, payload, seconds, ended)
-                store.commit_result(config, payload, seconds, ended)
+                write_result(job_dir(out, job.key), job.config(), payload, seconds, ended)
+                store.commit_result(job.config(), payload, seconds, ended)
                 summary.done += 1
             except Exception as err:
                 status, payload = "failed", f"could not store the result: {err}"
         if status != "done":
-            store.mark_failed(config["key"], payload, seconds)
+            store.mark_failed(job.key, payload, seconds)
             summary.failed += 1
-            summary.failures.append((describe(config), _first_line(payload)))
-            log = job_dir(out, config["key"]) / "job.log"
-            bar.write(f"job {describe(config)} failed: {_first_line(payload)} (log: {log})")
-        bar.job_ended(describe(config), status, seconds)
+            summary.failures.append((describe(job), _first_line(payload)))
+            log = job_dir(out, job.key) / "job.log"
+            bar.write(f"job {describe(job)} failed: {_first_line(payload)} (log: {log})")
+        bar.job_ended(describe(job), status, seconds)
 
     try:
         while queue or running:
             while queue and len(running) < be.workers:
-                config = queue.pop()
-                wd = job_dir(out, config["key"])
+                job = queue.pop()
+                wd = job_dir(out, job.key)
                 wd.mkdir(parents=True, exist_ok=True)
-                store.mark_running(config["key"], str(wd))
-                attempts[config["key"]] = attempts.get(config["key"], 0) + 1
-                running[be.submit(config, str(wd), shared)] = config
+                store.mark_running(job.key, str(wd))
+                attempts[job.key] = attempts.get(job.key, 0) + 1
+                running[be.submit(job, str(wd), shared)] = job
             try:
                 finished = be.wait(list(running), timeout=0.5)
             except cfp.BrokenProcessPool:
                 # A worker died without a word (crash, OOM killer): retry its jobs, then fail them.
                 assert isinstance(be, LocalBackend)
-                for config in running.values():
-                    if attempts[config["key"]] >= MAX_ATTEMPTS:
-                        record(config, ("failed", "the worker process died while running this "
-                                        f"job ({MAX_ATTEMPTS} tries): out of memory or a crash",
-                                        float("nan")))
+                for job in running.values():
+                    if attempts[job.key] >= MAX_ATTEMPTS:
+                        record(job, ("failed", "the worker process died while running this "
+                                     f"job ({MAX_ATTEMPTS} tries): out of memory or a crash",
+                                     float("nan")))
                     else:
-                        queue.append(config)
+                        queue.append(job)
                 running.clear()
                 store.release()
                 be.restart()

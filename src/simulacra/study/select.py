@@ -9,7 +9,7 @@ match.
 
 from __future__ import annotations
 
-from typing import Any
+from simulacra.study.jobs import Job
 
 FIELDS = ("world", "learner", "seed")
 
@@ -35,14 +35,12 @@ def parse_only(items: list[str], flag: str = "--only") -> dict[str, set[str]]:
     return out
 
 
-def job_fields(config: dict[str, Any]) -> dict[str, str]:
+def job_fields(job: Job) -> dict[str, str]:
     """What `--only` matches against: the world's label, the learner's label, the seed."""
-    return {"world": config["world"]["label"], "learner": config["learner"]["label"],
-            "seed": str(config["seed"])}
+    return {"world": job.world.label, "learner": job.learner.label, "seed": str(job.seed)}
 
 
-def select(jobs: list[dict[str, Any]], only: dict[str, set[str]], flag: str = "--only"
-           ) -> list[dict[str, Any]]:
+def select(jobs: list[Job], only: dict[str, set[str]], flag: str = "--only") -> list[Job]:
     """The jobs every field of `only` matches; a value no job has is an error (a typo would
     otherwise select nothing and look like a finished study)."""
     for field, values in only.items():

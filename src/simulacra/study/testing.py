@@ -25,25 +25,26 @@ G_RANDOM, G_STAR = -40.0, 40.0  # used when the world has no exact figures at ha
 def _world_range(ctx: JobContext) -> tuple[float, float]:
     from simulacra.study.runner import world_references
 
-    w = ctx.config["world"]
-    ref = world_references(w["name"], w["params"])
+    w = ctx.job.world
+    ref = world_references(w.name, w.params)
     if ref.get("compiled"):
         return ref["return_random"], ref["return_optimal"]
     return G_RANDOM, G_STAR
 
 
 def run_synthetic(ctx: JobContext) -> JobResult:
-    cfg = ctx.config
-    lc = cfg["learner"]["config"]
-    knob = cfg["knob"] or {}
-    values = knob.get("values", [knob.get("value", 1.0)])
+    job = ctx.job
+    lc = job.learner.config
+    knob = job.knob
+    values = [1.0] if knob is None else knob.values or [knob.value]
     g_r, g_s = _world_range(ctx)
-    n = cfg["evaluation"]["episodes"]
-    rng = np.random.default_rng([cfg["seed"], int(lc["harm_slope"] * 1000)])
+    n = job.evaluation.episodes
+    rng = np.random.default_rng([job.seed, int(lc["harm_slope"] * 1000)])
     out = JobResult(episodes=[])
     time.sleep(float(lc["sleep"]))
     for i, k in enumerate(values):
-        if knob.get("name") == "target_return":  # perfectly calibrated: achieves what it is asked
+        # synthetic_dt is perfectly calibrated: it achieves what it is asked for
+        if knob is not None and knob.name == "target_return":
             k_frac = float(np.clip((k - g_r) / (g_s - g_r), 0.0, 1.0))
         else:
             k_frac = k
@@ -63,8 +64,8 @@ def run_raises(ctx: JobContext) -> JobResult:
 
 
 def run_sleeps(ctx: JobContext) -> JobResult:
-    print(f"sleeping {ctx.config['learner']['config']['sleep']} s", flush=True)  # to the job log
-    time.sleep(float(ctx.config["learner"]["config"]["sleep"]))
+    print(f"sleeping {ctx.job.learner.config['sleep']} s", flush=True)  # to the job log
+    time.sleep(float(ctx.job.learner.config["sleep"]))
     return JobResult(episodes=[])
 
 
