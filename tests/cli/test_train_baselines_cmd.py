@@ -82,3 +82,17 @@ def test_dataset_of_another_world_and_bad_offline_options(dataset, tmp_path):
 def test_unknown_learner_is_refused(tmp_path):
     result = runner.invoke(app, ["train", "sac", "--out", str(tmp_path)])
     assert result.exit_code != 0 and "sac" in result.output
+
+
+def test_the_cli_starts_without_importing_the_learners():
+    """`simulacra train`'s learner commands come from the registry, which imports every learner
+    (torch, SB3): they are built only when `train` is invoked, so other commands start fast."""
+    import subprocess
+    import sys
+
+    code = "import sys, simulacra.cli; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    listed = runner.invoke(app, ["train", "--help"])
+    assert listed.exit_code == 0
+    assert all(name in listed.output for name in ("ppo", "dqn", "a2c", "bc", "pbc", "cql", "dt"))

@@ -29,6 +29,11 @@ def test_train_dt_writes_a_checkpoint(tmp_path):
     assert result.exit_code == 0, result.output
     info = json.loads((out / "config.json").read_text())
     assert info["learner"] == "dt" and info["seed"] == 3 and info["model"]["context"] == 4
+    # Options not given take TrainConfig's defaults (written once, in the learner).
+    from simulacra.learners.dt_train import TrainConfig
+
+    assert info["train"]["lr"] == TrainConfig().lr
+    assert info["train"]["warmup_steps"] == TrainConfig().warmup_steps
     model, _ = load_checkpoint(out, device="cpu")
     assert model.cfg.hidden == 16
     # An existing checkpoint is never overwritten silently.

@@ -8,18 +8,23 @@ policy are printed beside the exact optimum's.
 
 The commands come from the learner registry (`simulacra.learners.registry`): one per RL learner
 and one per learner with a `train` hook (the dataset learners), so a new offline learner gets its
-command from its spec alone. (Reading the registry imports the learners, ~1 s, when the CLI
-starts: the price of not listing learners a second time here.)
+command from its spec alone. Reading the registry imports every learner (torch, SB3: seconds), so
+`simulacra train` builds these commands only when it is invoked (`_LearnerCommands`); every other
+command starts without them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from typer.core import DEFAULT_MARKUP_MODE, TyperGroup
+from typer.main import get_command_from_info
+from typer.models import CommandInfo
 
 from simulacra.cli.app import fail, train_app
-from simulacra.learners.registry import LearnerSpec, learners
+from simulacra.learners.registry import LearnerSpec
 
 
 def _guard_out(out: Path, overwrite: bool) -> None:
@@ -135,8 +140,40 @@ def _offline_command(spec: LearnerSpec):
     return command
 
 
-for _spec in learners().values():
-    if _spec.family == "rl" and _spec.load is not None:
-        train_app.command(_spec.name)(_rl_command(_spec.name))
-    elif _spec.train is not None:
-        train_app.command(_spec.name)(_offline_command(_spec))
+def _command_for(spec: LearnerSpec) -> Any:
+    """The `simulacra train <name>` function of a learner, or None when it has no command."""
+    if spec.family == "rl" and spec.load is not None:
+        return _rl_command(spec.name)
+    if spec.train is not None:
+        return _offline_command(spec)
+    return None
+
+
+class _LearnerCommands(TyperGroup):
+    """`simulacra train`'s group: the registry's learner commands join the hand-written ones
+    (dt) the first time the group is listed or a command is looked up."""
+
+    def _load(self) -> None:
+        if getattr(self, "_loaded", False):
+            return
+        self._loaded = True
+        from simulacra.learners.registry import learners
+
+        for spec in learners().values():
+            fn = _command_for(spec)
+            if fn is not None and spec.name not in self.commands:
+                info = CommandInfo(name=spec.name, callback=fn)
+                self.add_command(get_command_from_info(
+                    info, pretty_exceptions_short=True, rich_markup_mode=DEFAULT_MARKUP_MODE),
+                    spec.name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+
+train_app.info.cls = _LearnerCommands

@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from simulacra.cli.app import fail, train_app
-from simulacra.learners.registry import get
 
-#: The defaults of the options are the DT's config dataclass's (its spec), never a second copy.
-_D = get("dt").config()
+
+def _unset(flag: str, text: str, **limits: float) -> Any:
+    """An option left unset takes the DT's config dataclass's default (`TrainConfig`, the `config`
+    of its spec), so defaults are written once; reading them here would cost every command the
+    import of torch."""
+    return typer.Option(None, flag, help=f"{text} (default: the DT's TrainConfig).", **limits)
 
 
 @train_app.command("dt")
 def train_dt(
     data: Path = typer.Option(..., "--data", help="Dataset file (from `simulacra data generate`)."),
     out: Path = typer.Option(..., "--out", help="Checkpoint folder to write."),
-    steps: int = typer.Option(_D.steps, "--steps", min=1, help="Gradient steps."),
+    steps: int | None = _unset("--steps", "Gradient steps", min=1),
     seed: int = typer.Option(0, "--seed", help="Seeds weights, dropout and sampling."),
-    batch_size: int = typer.Option(_D.batch_size, "--batch-size", min=1),
-    context: int = typer.Option(_D.context, "--context", min=1, help="K: steps per window."),
-    hidden: int = typer.Option(_D.hidden, "--hidden", min=1),
-    layers: int = typer.Option(_D.n_layer, "--layers", min=1),
-    heads: int = typer.Option(_D.n_head, "--heads", min=1),
-    dropout: float = typer.Option(_D.dropout, "--dropout", min=0.0, max=0.9),
-    lr: float = typer.Option(_D.lr, "--lr", min=0.0),
-    warmup: int = typer.Option(_D.warmup_steps, "--warmup", min=0,
-                               help="Learning-rate warmup steps."),
+    batch_size: int | None = _unset("--batch-size", "Windows per step", min=1),
+    context: int | None = _unset("--context", "K: steps per window", min=1),
+    hidden: int | None = _unset("--hidden", "Token width", min=1),
+    layers: int | None = _unset("--layers", "Transformer blocks", min=1),
+    heads: int | None = _unset("--heads", "Attention heads", min=1),
+    dropout: float | None = _unset("--dropout", "Dropout rate", min=0.0, max=0.9),
+    lr: float | None = _unset("--lr", "Peak learning rate", min=0.0),
+    warmup: int | None = _unset("--warmup", "Learning-rate warmup steps", min=0),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing checkpoint."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
@@ -44,13 +47,14 @@ def train_dt(
         ds = load_dataset(data)
     except DatasetError as err:
         raise fail(str(err)) from None
-    cfg = TrainConfig(
-        steps=steps, batch_size=batch_size, context=context, hidden=hidden, n_layer=layers,
-        n_head=heads, dropout=dropout, lr=lr, warmup_steps=warmup, seed=seed, device=device,
-        progress=not quiet,
-    )
+    given = {"steps": steps, "batch_size": batch_size, "context": context, "hidden": hidden,
+             "n_layer": layers, "n_head": heads, "dropout": dropout, "lr": lr,
+             "warmup_steps": warmup}
+    cfg = TrainConfig(**{k: v for k, v in given.items() if v is not None}, seed=seed,
+                      device=device, progress=not quiet)
     try:
         _, losses = train_dataset(ds, cfg, out, extra={"dataset": str(data)})
     except ValueError as err:
         raise fail(str(err)) from None
-    typer.echo(f"trained {ds.world} DT for {steps} steps (final loss {losses[-1]:.4f}) -> {out}")
+    typer.echo(f"trained {ds.world} DT for {cfg.steps} steps (final loss {losses[-1]:.4f}) "
+               f"-> {out}")
