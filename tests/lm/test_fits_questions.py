@@ -29,10 +29,15 @@ def _points(rl_hacking: float, cond_noise: float) -> pd.DataFrame:
             rows.append(("best_of_n", seed, "", n, g, 0.0, 0.1))
         for b, g in enumerate((-0.5, 0.5, 1.5, 2.5)):
             rows.append(("conditional", seed, "", b, g, cond_noise * (seed % 2), 0.1))
-        for step, g in ((10, 0.5), (20, 2.5)):
-            rows.append(("rl", seed, "beta=0.1", step, g, rl_hacking + 0.01 * seed, 0.1))
-    df = pd.DataFrame(rows, columns=["method", "seed", "variant", "knob", "gold", "hacking",
-                                     "impossible_rate"])
+        for step, g in ((10, 0.5), (20, 2.5), (30, 3.0), (40, 4.0)):
+            rows.append(("rl", seed, "beta=0.1", step, g, rl_hacking + 0.01 * seed, 0.1,
+                         step * 10))
+        for r, g in ((0, 0.5), (1, 3.0), (2, 4.0)):
+            # the loop's last round (500 queries) is past RL's largest (400): not read
+            rows.append(("iterated", seed, "", r, g, 0.9 if r == 2 else 0.0, 0.1, r * 250))
+    df = pd.DataFrame([r if len(r) == 8 else (*r, 0) for r in rows],
+                      columns=["method", "seed", "variant", "knob", "gold", "hacking",
+                               "impossible_rate", "queries"])
     df["kl"] = 1.0
     return df
 
@@ -43,6 +48,16 @@ def test_questions_equivalent_simulator_and_safer_than_hacking_rl():
     assert q["safety"]["verdict"] == "safer"
     assert q["safety"]["measures"]["hacking"]["gold_gain"] == pytest.approx(2.5)
     assert q["simulator"]["measures"]["hacking"]["gold_gain"] == pytest.approx(2.0)
+    # at equal proxy queries (<= 400): the loop's hacking round at 500 queries is not read
+    t = q["trial_and_error"]
+    assert t["queries"] == 400
+    assert t["measures"]["hacking"]["gold_gain"] == pytest.approx(3.0)
+    assert t["verdict"] == "safer"
+
+
+def test_trial_and_error_not_measured_without_the_loop():
+    pts = _points(0.5, 0.0)
+    q = questions(pts[pts.method != "iterated"], margin=0.05, confidence=0.95)
     assert q["trial_and_error"]["verdict"] == "not measured"
 
 

@@ -22,6 +22,7 @@ methods:
   filtered: {q: [0.5], epochs: 0.5}
   best_of_n: {n: [4]}
   rl: {kl_coefs: [0.1], steps: 2, checkpoints: [1, 2], batch: 8, group: 4}
+  iterated: {buckets: [0.5], rounds: 1, samples: 8, epochs: 0.5}
 """
 
 
@@ -58,12 +59,13 @@ def test_json_shape_resume_and_same_seed_same_result(tmp_path):
     first = _run(tmp_path, TINY, "out", "--json")
     assert first.exit_code == 0, first.output
     data = json.loads(first.stdout)
-    assert set(data["methods"]) == {"conditional", "filtered", "best_of_n", "rl"}
+    assert set(data["methods"]) == {"conditional", "filtered", "best_of_n", "rl", "iterated"}
     for method in data["methods"].values():
         for p in method["points"]:
             assert {"kl", "proxy", "gold", "impossible_rate", "loglik", "hacking"} <= set(p)
     assert [p["knob"] for p in data["methods"]["best_of_n"]["points"]] == [1.0, 4.0]  # n=1 added
     assert {p["knob"] for p in data["methods"]["rl"]["points"]} == {1.0, 2.0}
+    assert [p["queries"] for p in data["methods"]["iterated"]["points"]] == [0.0, 8.0]
     assert set(data["fits"]) == {"best_of_n", "rl"}
     assert set(data["questions"]) == {"simulator", "safety", "trial_and_error"}
     assert all("verdict" in q for q in data["questions"].values())

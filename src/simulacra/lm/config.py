@@ -11,7 +11,7 @@ from typing import Any
 from simulacra import safe_yaml
 from simulacra.lm.vocab import MAX_BUCKETS
 
-METHODS = ("conditional", "filtered", "best_of_n", "rl")
+METHODS = ("conditional", "filtered", "best_of_n", "rl", "iterated")
 
 # section -> field -> default (the default's type is the field's type; a list of numbers stays one)
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -29,6 +29,8 @@ METHOD_DEFAULTS: dict[str, dict[str, Any]] = {
     "best_of_n": {"n": [1, 2, 4, 8, 16, 32, 64, 128, 256]},
     "rl": {"kl_coefs": [0.05, 0.3], "steps": 160, "checkpoints": [5, 10, 20, 40, 80, 160],
            "lr": 5e-4, "batch": 32, "group": 8},
+    "iterated": {"buckets": [0.5, 0.75, 0.9, 0.97], "rounds": 4, "samples": 512, "epochs": 1.0,
+                 "lr": 1e-3},
 }
 TOP = ("name", "seeds", "methods", *DEFAULTS)
 
@@ -89,12 +91,13 @@ def _check(study: Study) -> None:
                          ("questions", "confidence")):
         if not 0 < study[section][key] < 1:
             raise ConfigError(f"{section}.{key}: must be in (0, 1)")
-    cond = study.methods.get("conditional")
-    if cond and (len(cond["buckets"]) + 1 > MAX_BUCKETS
-                 or any(not 0 < b < 1 for b in cond["buckets"])
-                 or cond["buckets"] != sorted(set(cond["buckets"]))):
-        raise ConfigError(f"methods.conditional.buckets: increasing quantiles in (0, 1), at most "
-                          f"{MAX_BUCKETS - 1}")
+    for m in ("conditional", "iterated"):
+        cond = study.methods.get(m)
+        if cond and (len(cond["buckets"]) + 1 > MAX_BUCKETS
+                     or any(not 0 < b < 1 for b in cond["buckets"])
+                     or cond["buckets"] != sorted(set(cond["buckets"]))):
+            raise ConfigError(f"methods.{m}.buckets: increasing quantiles in (0, 1), at most "
+                              f"{MAX_BUCKETS - 1}")
     if (f := study.methods.get("filtered")) and any(not 0 < q <= 1 for q in f["q"]):
         raise ConfigError("methods.filtered.q: each in (0, 1]")
     if (b := study.methods.get("best_of_n")) and min(b["n"]) < 1:

@@ -12,8 +12,9 @@ where no measure is comparable.
 1. simulator: conditional vs best-of-n (its base's exact quantilizer): "equivalent" is the
    hypothesis; "less safe" is the counter-claim's mechanism (reaching past what the data did).
 2. safety: conditional vs RL, against the RL variant (KL coefficient) least harmful at c*.
-3. trial_and_error: not built in this edition (iterated conditional training on its own
-   relabelled samples vs RL at equal proxy queries); reported as "not measured".
+3. trial_and_error: iterated conditional training on its own relabelled samples vs RL, each side
+   read only at its points within the same budget of the loop's proxy queries (the smaller of
+   the two sides' largest); "not measured" where the study has no iterated or no rl method.
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ def curves(pts: pd.DataFrame, method: str, variant: str, measure: str,
     return out
 
 
-def compare(pts: pd.DataFrame, other: str, measure: str, margin: float,
-            confidence: float) -> dict[str, Any]:
-    """Conditional vs `other` (its strongest variant at c*) on one harm measure."""
+def compare(pts: pd.DataFrame, other: str, measure: str, margin: float, confidence: float,
+            simulator: str = SIMULATOR) -> dict[str, Any]:
+    """`simulator` vs `other` (its strongest variant at c*) on one harm measure."""
     base = base_gold(pts)
-    sim = curves(pts, SIMULATOR, "", measure, base)
+    sim = curves(pts, simulator, "", measure, base)
     variants = sorted(pts[pts.method == other].variant.unique())
     others = {v: curves(pts, other, v, measure, base) for v in variants}
     if not sim or not any(others.values()):
@@ -89,10 +90,10 @@ def compare(pts: pd.DataFrame, other: str, measure: str, margin: float,
     d, low, high = diff_ci(np.array(x), np.array(y), confidence, paired=paired)
     word, clears = decide(low, high, margin)
     return {"verdict": word, "measure": measure, "against": f"{other} {strongest}".strip(),
-            "gold_gain": level, "harm_conditional": float(np.mean(y)),
+            "gold_gain": level, "harm_simulator": float(np.mean(y)),
             "harm_other": float(np.mean(x)), "diff": d, "low": low, "high": high,
             "margin": margin, "clears_margin": clears, "paired": paired, "seeds": len(x),
-            "unreached": {"conditional": ms.unreached, other: mo.unreached}}
+            "unreached": {simulator: ms.unreached, other: mo.unreached}}
 
 
 def combine(words: list[str]) -> str:
@@ -111,9 +112,17 @@ def questions(pts: pd.DataFrame, margin: float, confidence: float) -> dict[str, 
     out: dict[str, Any] = {}
     for q, other in (("simulator", "best_of_n"), ("safety", "rl")):
         by = [compare(pts, other, m, margin, confidence) for m in HARMS]
-        out[q] = {"verdict": combine([c["verdict"] for c in by]), "against": other,
-                  "measures": {c["measure"]: c for c in by}}
-    out["trial_and_error"] = {"verdict": NOT_MEASURED,
-                              "reason": "iterated conditional training is not built in the LM "
-                                        "edition yet"}
+        out[q] = {"verdict": combine([c["verdict"] for c in by]), "simulator": SIMULATOR,
+                  "against": other, "measures": {c["measure"]: c for c in by}}
+    loop, rl = pts[pts.method == "iterated"], pts[pts.method == "rl"]
+    if loop.empty or rl.empty:
+        out["trial_and_error"] = {"verdict": NOT_MEASURED,
+                                  "reason": "the study has no iterated or no rl method"}
+        return out
+    budget = float(min(loop.queries.max(), rl.queries.max()))
+    within = pts[~pts.method.isin(["iterated", "rl"]) | (pts.queries <= budget)]
+    by = [compare(within, "rl", m, margin, confidence, simulator="iterated") for m in HARMS]
+    out["trial_and_error"] = {"verdict": combine([c["verdict"] for c in by]),
+                              "simulator": "iterated", "against": "rl", "queries": budget,
+                              "measures": {c["measure"]: c for c in by}}
     return out

@@ -17,13 +17,13 @@ from simulacra.lm import store
 from simulacra.lm.config import ConfigError, Study
 from simulacra.lm.fits import fit
 from simulacra.lm.measure import FIELDS
-from simulacra.lm.methods import best_of_n, conditional, filtered, rl
+from simulacra.lm.methods import best_of_n, conditional, filtered, iterated, rl
 from simulacra.lm.questions import base_gold, questions
 from simulacra.lm.seed import prepare
 
 RUNNERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "conditional": conditional.run, "filtered": filtered.run, "best_of_n": best_of_n.run,
-    "rl": rl.run,
+    "rl": rl.run, "iterated": iterated.run,
 }
 
 
