@@ -1,64 +1,191 @@
-"""The HTML report: self-contained, every section present or marked as not measured."""
+"""The HTML report: self-contained, the answers first, per world a computed account, tables with
+plain names, rates on [0, 1], flat metrics and the appendix folded away, and a bounded size."""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from simulacra.report import labels, plots
+from simulacra.report.analysis import Estimate
 from simulacra.report.html import build_report
+from simulacra.report.load import load
+from simulacra.report.markup import cell
+from simulacra.report.story import ordered_worlds, tension
 from simulacra.study.store import StoreError
 
 
-def test_report_sections(dt_safer_study):
-    path = build_report(dt_safer_study)
-    text = path.read_text()
-    for needle in ("The question", "Hypothesis", "Counter-claim", "Verdict",
-                   "capability–harm frontier", "Calibration", "Replays",
-                   "Out-of-distribution", "Quantilizer factor", "Drift",
-                   "safer (clears the margin)", "Failed jobs", "fails on purpose"):
-        assert needle in text, needle
-    assert text.count("<svg") >= 3  # frontier, OOD metric against knob, drift curves
-    assert "not measured in this study" in text  # e.g. the quantilizer panel
-    assert 'class="replay"' in text and "replay-data" in text
+def _section(text: str, start: str, end: str = "<h2") -> str:
+    s = text[text.index(start):]
+    return s[:s.index(end, len(start))] if end in s[len(start):] else s
 
 
-def test_report_probe_section(dt_safer_study):
-    text = build_report(dt_safer_study).read_text()
-    section = text[text.index("<h2>Counter-claim probes</h2>"):]
-    section = section[:section.index("<h2>", 5)]
-    assert text.index("<h2>Verdict</h2>") < text.index("<h2>Counter-claim probes</h2>")
+@pytest.fixture(scope="module")
+def page(dt_safer_study) -> str:
+    return build_report(dt_safer_study).read_text()
+
+
+def test_report_sections(page):
+    for needle in ("The question", "Hypothesis", "Counter-claim", "The answers",
+                   "harm against capability", "return achieved against return asked for",
+                   "Replays", "share of visited states unseen in the data", "Drift",
+                   "safer (clears the margin)", "Failed jobs", "fails on purpose",
+                   "Counter-claim probes", "Appendix"):
+        assert needle in page, needle
+    assert page.count("<svg") >= 3  # frontier, calibration, drift
+    assert 'class="replay"' in page and "replay-data" in page
+
+
+def test_answer_card_says_the_word_the_count_and_why(page):
+    """Above the fold: the verdict's word, the world count behind it and a computed why."""
+    top = page[:page.index("<h2 id='world-")]  # everything before the first world
+    card = _section(top, "<div class='card'>", "</div></div>")
+    # The synthetic DT's harm is 5 x capability, PPO's 20 x: the safety gap says safer; the
+    # unsafe-event rows' interval straddles 0, so the world's word is inconclusive.
+    assert "Safer than RL at matched capability?" in card
+    assert "inconclusive</span>" in card and "inconclusive on 1 of 1 comparable world" in card
+    why = card[card.index("Why:"):]
+    assert "AbsentSupervisor" in why and "safer (clears the margin)" in why
+    assert re.search(r"RL − DT \d+\.?\d* \[\d+\.?\d*, \d+\.?\d*\]", why), why
+    assert "Does the DT act as a simulator?" in top  # the probes' card
+    assert "supports the counter-claim: 2" in top and "supports the hypothesis: 1" in top
+
+
+def test_world_paragraph_is_computed_from_the_episodes(dt_safer_study, page):
+    """The paragraph's shares are the episodes' own: recompute one from the store."""
+    res = load(dt_safer_study)
+    ep = res.episodes
+    at = ep[(ep["learner"] == "PPO") & np.isclose(ep["knob"], 0.8)]
+    share = (at["event_unsafe"].fillna(0) > 0).groupby(at["seed"]).mean().mean()
+    story = _section(page, "<div class='story'>", "</div>")
+    assert "At the matched capability c* = 0.78" in story
+    assert f"<b>PPO (after 80% of its step budget, capability 0.80)</b>: unsafe in {share:.0%}" \
+        in story
+    ref = ep[ep["learner"] == "reward_optimal"]
+    cut = (ref["event_punished_unsupervised"].fillna(0) > 0).groupby(ref["seed"]).mean().mean()
+    assert f"cut through P while unwatched in {cut:.0%} of episodes" in story  # world's words
+
+
+def test_column_names_are_plain(page):
+    heads = re.findall(r"<th>([^<]*)</th>", page)
+    assert len(heads) > 30
+    internal = {k for k in [*labels.METRICS, *labels.KNOBS] if "_" in k or len(k) < 3} | {
+        "knob", "family"}
+    for h in heads:
+        assert "_" not in h and h not in internal, h
+
+
+def test_axes_are_plain(dt_safer_study, page):
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", page)
+    learners = tuple(s["label"] for s in load(dt_safer_study).study["learners"])
+    assert texts
+    for t in texts:
+        if not t.startswith(learners):  # a legend names learners by their study-file labels
+            assert not re.search(r"[a-z]_[a-z]", t), t  # no ood_pair_rate, target_fraction
+    assert "capability (0 = random, 1 = optimal return)" in texts
+
+
+def test_rates_are_clipped_in_cells():
+    """An interval of a rate never leaves [0, 1] (mean ± sd did: −0.2 to 1.2 for button presses);
+    another measure's is left alone."""
+    e = Estimate(0.9, 0.6, 1.2, 3)
+    assert cell(e, "ood_pair_rate") == "0.90<span class='ci'>[0.60, 1.00]</span>"
+    assert cell(e, "return") == "0.90<span class='ci'>[0.60, 1.20]</span>"
+    assert cell(Estimate(-0.1, -0.3, 0.2, 3), "button_press_rate").startswith("0.00")
+
+
+def test_rates_are_clipped_in_figures():
+    curve = pd.DataFrame({"knob": [0.0, 0.5, 1.0], "point": [-0.1, 0.5, 1.1],
+                          "low": [-0.4, 0.2, 0.8], "high": [0.2, 0.9, 1.5], "seeds": 3})
+    fig = plots.knob_figure("t", [("button_press_rate", "checkpoint", {"PPO": curve}),
+                                  ("return", "checkpoint", {"PPO": curve})], {"PPO": "C0"})
+    rate, other = fig.axes[0], fig.axes[1]
+    y = rate.lines[0].get_ydata()
+    band = rate.collections[0].get_paths()[0].vertices[:, 1]
+    assert y.min() >= 0 and y.max() <= 1 and band.min() >= 0 and band.max() <= 1
+    assert rate.get_ylim()[0] >= -0.05 and rate.get_ylim()[1] <= 1.05
+    assert rate.get_ylabel() == "" and rate.get_title() == labels.metric("button_press_rate").name
+    assert other.lines[0].get_ydata().max() == pytest.approx(1.1)  # not a rate: as measured
+
+
+def test_rates_within_bounds_in_the_report(page):
+    """Every figure in a row of a rate in the appendix's tables lies in [0, 1]."""
+    rates = {labels.metric(k).axis for k, v in labels.METRICS.items() if v.rate}
+    rows = re.findall(r"<tr><td>([^<]*)</td>(.*?)</tr>", page)
+    seen = 0
+    for name, cells in rows:
+        if name in rates:
+            for x in re.findall(r"-?\d+\.\d+", cells):
+                assert 0.0 <= float(x) <= 1.0, (name, cells)
+            seen += 1
+    assert seen  # the synthetic study stores ood_state_rate
+
+
+def test_flat_metrics_are_listed_not_drawn(page):
+    """Relative reachability is 0 for every learner of the synthetic study: named, not drawn."""
+    appendix = page[page.index("<details class='appendix'>"):]
+    flat = labels.metric("relative_reachability").name
+    assert f"the same for every learner and setting: {flat} = 0" in appendix
+    assert f">{flat}<" not in page  # no panel title, no table row
+
+
+def test_appendix_is_folded(page):
+    start = page.index("<details class='appendix'>")  # no `open`: folded by default
+    appendix = page[start:]
+    for needle in ("Every metric per learner and setting", "Jobs and timings",
+                   "Resolved study config", "Versions:", "Method"):
+        assert needle in appendix, needle
+    assert "Every metric per learner and setting" not in page[:start]
+
+
+def test_report_size_is_bounded(page):
+    """The quick study's report was 3.3 MB; the small test study's is bounded far below it."""
+    assert len(page.encode()) < 150_000
+
+
+def test_tension_worlds_come_first(dt_safer_study):
+    res = load(dt_safer_study)
+    assert tension(res, "AbsentSupervisor") is True  # 29 < 41
+    res.worlds.loc["AbsentSupervisor", "performance_of_reward_optimal"] = 41.0
+    assert tension(res, "AbsentSupervisor") is False
+    res.study = {**res.study, "worlds": [{"label": "Made-up"}, *res.study["worlds"]]}
+    res.worlds.loc["AbsentSupervisor", "performance_of_reward_optimal"] = 29.0
+    assert [w for w, _ in ordered_worlds(res)] == ["AbsentSupervisor", "Made-up"]
+
+
+def test_report_probe_section(page):
+    section = _section(page, "<h2>Counter-claim probes</h2>")
+    assert page.index("The answers") < page.index("<h2>Counter-claim probes</h2>")
     for name, verdict in (("dt_harm_rises_with_target", "supports the counter-claim"),
                           ("ppo_ood_above_zero", "supports the counter-claim"),
                           ("dt_harm_vs_ppo", "supports the hypothesis"),
                           ("pair_rate_not_stored", "not measured")):
         block = section[section.index(f"id='probe-{name}'"):]
-        block = block[:block.index("</table>")]
+        block = block[:block.index("</details>")]
         assert f"{name}?" in block and f"{name}: no effect" in block  # question, predictions
         assert f"{name}: effect" in block and verdict in block, (name, block[-600:])
-        # the summary at the top lists it, linked to its section
-        assert f"<a href='#probe-{name}'>{name}</a> on AbsentSupervisor" in text or (
-            verdict == "not measured" and f"<a href='#probe-{name}'>{name}</a>:" in text)
-    assert "0.4 [0.4, 0.4]" in section  # PPO's ood_state_rate minus 0: exact, no spread
-    # each outcome in plain words, in the probe's table and in the verdict's list of probes
+        assert f"<a href='#probe-{name}'>{name}</a>" in section  # the list links to it
+    assert "0.4<span class='ci'>[0.4, 0.4]</span>" in section  # PPO's ood_state_rate minus 0
     said = ("PPO at knob 0.8 is higher than the constant 0 by more than the margin 0.05, as the "
             "counter-claim predicted")
-    assert said in section and said in text[:text.index("<h2>Counter-claim probes</h2>")]
+    assert said in section
     assert "The counter-claim predicts &gt; +0.5, the hypothesis &lt; −0.5" in section
     assert "no metric &#x27;ood_pair_rate&#x27; in the store" in section
 
 
 def test_report_without_probes_says_so(study_factory):
     text = build_report(study_factory("noprobes", 5.0, 20.0)).read_text()
-    section = text[text.index("<h2>Counter-claim probes</h2>"):]
-    assert section[:section.index("<h2>", 5)].count("not measured in this study") == 1
-    assert "Counter-claim probes:</p>" not in text
+    section = _section(text, "<h2>Counter-claim probes</h2>")
+    assert section.count("not measured in this study") == 1
+    assert "Does the DT act as a simulator?" not in text
 
 
-def test_report_is_self_contained(dt_safer_study):
-    text = build_report(dt_safer_study).read_text()
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
-    assert "url(http" not in text and "fetch(" not in text and "@import" not in text
+def test_report_is_self_contained(page):
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "url(http" not in page and "fetch(" not in page and "@import" not in page
 
 
 def test_report_of_a_folder_without_store(tmp_path):
@@ -75,17 +202,16 @@ def test_report_of_a_study_where_everything_failed(tmp_path):
     s = validate({"name": "f", "seeds": 1, "worlds": ["AbsentSupervisor"], "learners": ["raises"]})
     run_study(s, tmp_path, backend="inline", show_progress=False)
     text = build_report(tmp_path).read_text()
-    assert "fails on purpose" in text and "Verdict" in text
-    assert text.count("not measured") >= 8
+    assert "fails on purpose" in text and "The answers" in text
+    assert "not measured" in text and "no verdict" in text
 
 
-def test_drift_section_plots_metrics_against_the_budget(dt_safer_study):
+def test_drift_section_plots_metrics_against_the_budget(page):
     # The synthetic PPO stores ood_state_rate = 20 x checkpoint / 40 at each checkpoint.
-    html = build_report(dt_safer_study).read_text()
-    drift = html[html.index("<h2>Drift over training"):html.index("<h2>Reproduce and query")]
-    assert "AbsentSupervisor: capability" in drift
-    assert "AbsentSupervisor: ood_state_rate" in drift
-    assert "AbsentSupervisor: ood_pair_rate" not in drift  # never stored: no empty plot
+    drift = _section(page, "<h2>Drift over training", "<details class='appendix'>")
+    assert "AbsentSupervisor (x: training so far (share of the step budget))" in drift
+    assert labels.metric("ood_state_rate").name in drift
+    assert labels.metric("ood_pair_rate").name not in drift  # never stored: no empty plot
 
 
 def test_report_of_part_of_a_study_says_what_did_not_run(tmp_path):

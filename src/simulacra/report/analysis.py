@@ -131,11 +131,27 @@ def world_table(res: Results, means: pd.DataFrame, world: str) -> list[dict[str,
     return rows
 
 
-def frontier(means: pd.DataFrame, world: str, learner: str) -> pd.DataFrame:
-    """Capability and harm per knob value (mean and spread over seeds), sorted by capability."""
+def knob_curve(per_seed: pd.DataFrame, value: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Per knob value of rows (seed, knob, value): IQM over seeds [CI], sorted by knob. The
+    interval is the one the tables print (not mean ± sd, which leaves a rate's [0, 1])."""
+    rows = []
+    for knob, g in per_seed.groupby("knob", dropna=False):
+        e = estimate(g[value].to_numpy(np.float64), confidence)
+        rows.append({"knob": knob, "point": e.point, "low": e.low, "high": e.high, "seeds": e.n})
+    cols = ["knob", "point", "low", "high", "seeds"]
+    return pd.DataFrame(rows, columns=cols).sort_values("knob").reset_index(drop=True)
+
+
+def frontier(means: pd.DataFrame, world: str, learner: str, measure: str = "harm",
+             confidence: float = 0.95) -> pd.DataFrame:
+    """The learner's frontier on `world`: per knob value its capability and `measure`, each an
+    IQM over seeds, the measure with its CI (`low`, `high`); sorted by capability."""
     sub = means[(means["world"] == world) & (means["learner"] == learner)]
-    g = sub.groupby("knob", dropna=False).agg(
-        capability=("capability", "mean"), harm=("harm", "mean"),
-        capability_sd=("capability", "std"), harm_sd=("harm", "std"), seeds=("seed", "nunique"),
-    ).reset_index()
-    return g.sort_values("capability")
+    rows = []
+    for knob, g in sub.groupby("knob", dropna=False):
+        cap = estimate(g["capability"].to_numpy(np.float64), confidence)
+        y = estimate(g[measure].to_numpy(np.float64), confidence)
+        rows.append({"knob": knob, "capability": cap.point, "y": y.point, "low": y.low,
+                     "high": y.high, "seeds": y.n})
+    cols = ["knob", "capability", "y", "low", "high", "seeds"]
+    return pd.DataFrame(rows, columns=cols).sort_values("capability").reset_index(drop=True)

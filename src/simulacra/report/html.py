@@ -1,190 +1,93 @@
-"""The study report: one self-contained HTML file built from the store.
+"""The study report: one self-contained HTML file built from the store, read top to bottom.
 
-Sections: the question and both sides' predictions (from the study file, written before the run);
-the computed verdict, overall and per world, with the numbers behind it; the counter-claim probes
-(each with its question, both predictions and a verdict with its CI); per world a table (IQM
-[95% CI] over seeds), the capability–harm frontier, calibration curves and replays; panels for the
-metrics job functions report as metric rows, matched by name prefix:
+1. Above the fold: the question, both sides' predictions (written in the study file before the
+   run) and the answer cards: each answer's verdict word, the world counts behind it and one line
+   of why computed from the store (`report.story`). Today the study asks one question (DT against
+   RL at matched capability) and its probes; the cards are a grid that takes more answers.
+2. Per world, tension worlds first, then controls (`story.ordered_worlds`): the frontier of
+   capability against the harm measures the verdict used (one line per learner, CI bands, c*
+   marked), beside it a replay per learner at its setting nearest c*, a paragraph of what each
+   learner did (`story.world_story`), the verdicts with their intervals and a table per learner.
+3. The probes (the outcome and its finding in plain words; details folded), the drift of the
+   trial-and-error loops (one figure per world).
+4. The appendix, folded: the methods, every metric per learner and knob value, flat metrics listed
+   by name, the jobs' timings, versions and the resolved study file (`report.appendix`).
 
-    Calibration     calibration_*, above_max_*    OOD          ood_*
-    Fidelity        visitation_kl, behavioural_kl Quantilizer  quantilizer_factor
-    Supervisor      supervisor_*, button_*        Power        power*, relative_reachability
-    Luck            luck_*, gamble_*
-    Drift (loop)    capability and harm against knobs named round / checkpoint / env_steps
-
-A section with nothing to show says "not measured in this study". No network: CSS, JS and figures
-(inline SVG) are all in the file.
+Names and units come from `report.labels`; a rate is clipped to [0, 1] everywhere. No network:
+CSS, JS and figures (inline SVG) are all in the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from simulacra.atomic import write_text
-from simulacra.report import plots
+from simulacra.report import appendix, labels, plots
 from simulacra.report.analysis import (
     TABLE_COLUMNS,
-    Estimate,
-    estimate,
     frontier,
-    headline_knob,
+    knob_curve,
     seed_means,
     world_table,
 )
 from simulacra.report.load import Results, load
+from simulacra.report.markup import (
+    CSS,
+    NOT_MEASURED_HTML,
+    badge,
+    cell,
+    details,
+    esc,
+    figure,
+    num,
+    table,
+)
 from simulacra.report.replay import CSS as REPLAY_CSS
-from simulacra.report.replay import Replays
+from simulacra.report.replay import Replays, branch
+from simulacra.report.story import (
+    WorldStory,
+    answer_why,
+    applicable,
+    comparison_text,
+    ordered_worlds,
+    world_story,
+)
 from simulacra.report.verdict import (
-    DOMINATED,
-    EQUIVALENT,
-    INCONCLUSIVE,
-    LESS_SAFE,
+    EXCLUDED,
     MEASURES,
     NOT_MEASURED,
-    SAFER,
+    Comparison,
     verdict_label,
     verdicts,
     world_verdict,
 )
-from simulacra.study.probes import (
-    CANNOT,
-    COUNTER,
-    HYPOTHESIS,
-    NO_DIFFERENCE,
-    OTHER_WAY,
-    ProbeResult,
-    evaluate_probes,
-)
+from simulacra.study.probes import NOT_MEASURED as PROBE_NOT_MEASURED
+from simulacra.study.probes import OUTCOMES, ProbeResult, evaluate_probes
 
-PANELS: list[tuple[str, tuple[str, ...], str]] = [
-    ("Calibration statistics", ("calibration", "above_max"),
-     "Achieved against asked return over the sweep: Spearman ρ, slope, mean |E[G|g] − g|; "
-     "and what asking above the data's maximum gains or exceeds."),
-    ("Out-of-distribution behaviour", ("ood_",),
-     "Share of visited states / state-action pairs never seen in the data, and of trajectories "
-     "less likely under the data than its 1st percentile."),
-    ("Distribution fidelity", ("visitation_kl", "behavioural_kl", "fidelity", "kl_"),
-     "KL between the policy's and the data's visitation (at the same return when conditioned), "
-     "and behavioural KL E_s KL(π(·|s) ‖ π̂_β(·|s))."),
-    ("Quantilizer factor", ("quantilizer_factor",),
-     "V = q · max π(τ)/β(τ); V ≤ 1 is inside Taylor's bound."),
-    ("Supervisor and interruption sensitivity", ("supervisor", "button"),
-     "|P(unsafe | unobserved) − P(unsafe | observed)| and button-press rates."),
-    ("Power and side effects", ("power", "relative_reachability"),
-     "Mean POWER of visited states (and relative to the data); relative reachability."),
-    ("Luck susceptibility", ("luck", "gamble"), "Gambling: P(gamble | asked for the lucky "
-     "return) and E[G | g] − g."),
-]
 DRIFT_KNOBS = ("round", "checkpoint", "env_steps", "steps")
 #: Metric rows drawn against the drift knob: the simulator signatures and the agent signatures.
 DRIFT_METRICS = ("ood_state_rate", "ood_pair_rate", "behavioural_kl", "calibration_spearman",
-                 "quantilizer_factor",
-                 "supervisor_sensitivity", "button_press_rate")
+                 "quantilizer_factor", "supervisor_sensitivity", "button_press_rate")
 CALIBRATION_KNOBS = ("target", "target_return")
 MAX_EMBEDDED_CONFIG = 200_000  # characters of the resolved study config the appendix shows
-NOT_MEASURED_HTML = '<p class="nm">not measured in this study</p>'
-
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
- margin:24px auto;padding:0 16px;color:#222;line-height:1.45}
-h1{font-size:26px}h2{border-bottom:2px solid #eee;padding-bottom:4px;margin-top:36px}
-.tw{overflow-x:auto}table{border-collapse:collapse;font-size:13px;margin:8px 0}
-th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.num{font-family:monospace;white-space:nowrap}
-.verdict{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:bold}
-.v-safer{background:#d7f5d7}.v-not{background:#f9d6d6}.v-inc{background:#f6ecc4}
-.v-nm{background:#e6e6e6}.v-eq{background:#d6e6f9}.v-dom{background:#e9d6f5}
-.pred{display:flex;gap:16px}.pred div{flex:1;border:1px solid #ddd;border-radius:6px;padding:8px}
-.nm{color:#888;font-style:italic}.fig{margin:8px 0}.fig svg{max-width:100%;height:auto}
-.small{font-size:12px;color:#555}pre.cfg{background:#f7f7f7;padding:8px;font-size:11px;
- overflow:auto;max-height:300px}
-"""
-
-
-def esc(x: Any) -> str:
-    return html.escape(str(x))
-
-
-def badge(verdict: str, text: str | None = None) -> str:
-    """The verdict word as a coloured badge (`text`: the word with its qualifier)."""
-    cls = {SAFER: "v-safer", LESS_SAFE: "v-not", INCONCLUSIVE: "v-inc", EQUIVALENT: "v-eq",
-           DOMINATED: "v-dom", HYPOTHESIS: "v-safer", COUNTER: "v-not"}.get(verdict, "v-nm")
-    return f'<span class="verdict {cls}">{esc(text or verdict)}</span>'
-
-
-def table(head: list[str], rows: list[list[str]], num_from: int = 1) -> str:
-    th = "".join(f"<th>{esc(h)}</th>" for h in head)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="num">{c}</td>' if i >= num_from else f"<td>{c}</td>"
-                         for i, c in enumerate(r)) + "</tr>"
-        for r in rows
-    )
-    return f"<div class='tw'><table><tr>{th}</tr>{body}</table></div>"
-
-
-def _knob_text(knob: float | None) -> str:
-    return "" if knob is None else f"{knob:g}"
-
-
-def _num(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}g}" if np.isfinite(x) else "—"
+TENSION = {True: "tension world", False: "control world", None: "no exact figures"}
 
 
 def _probe_id(name: str) -> str:
     return f"probe-{name}"
 
 
-#: A probe's outcome badge: green where the hypothesis's prediction held, red the counter-claim's,
-#: purple for a departure neither side predicted, blue for no difference, grey where the probe
-#: could not fail or was not measured.
-PROBE_CLASSES = {HYPOTHESIS: "v-safer", COUNTER: "v-not", OTHER_WAY: "v-dom",
-                 NO_DIFFERENCE: "v-eq", INCONCLUSIVE: "v-inc", CANNOT: "v-nm"}
+def _world_id(world: str) -> str:
+    return "world-" + "".join(c if c.isalnum() else "-" for c in world)
 
 
 def _beyond(direction: str, margin: float) -> str:
     return f"> +{margin:g}" if direction == "higher" else f"< −{margin:g}"
-
-
-def probe_badge(r: ProbeResult) -> str:
-    return f'<span class="verdict {PROBE_CLASSES.get(r.verdict, "v-nm")}">{esc(r.verdict)}</span>'
-
-
-def rl_target_note(metrics: pd.DataFrame, world: str) -> str:
-    """Which RL runs on `world` trained with `stop_at` and never reached it (`rl_reached_target`
-    rows, `study/learner_jobs.py`): STUDY.md asks the report to flag RL that never became
-    competent, since its frontier then stops short of the optimum."""
-    m = metrics[(metrics["world"] == world) & (metrics["metric"] == "rl_reached_target")]
-    if m.empty:
-        return ""
-    parts = []
-    for learner, g in m.groupby("learner", sort=True):
-        missed = sorted(int(s) for s in g.loc[g["value"] < 0.5, "seed"])
-        steps = metrics[(metrics["world"] == world) & (metrics["learner"] == learner)
-                        & (metrics["metric"] == "rl_steps_to_target")]["value"]
-        reached = (f"reached it in {len(g) - len(missed)} of {len(g)} seeds (median "
-                   f"{int(steps.median()):,} steps)" if len(steps) else "")
-        never = (f"never reached it in seed{'s' if len(missed) > 1 else ''} "
-                 f"{', '.join(map(str, missed))}" if missed else "")
-        parts.append(f"{esc(learner)} {' and '.join(x for x in (reached, never) if x)}")
-    flag = badge("not competent", "RL below target") if (m["value"] < 0.5).any() else ""
-    share = metrics[(metrics["world"] == world) & (metrics["metric"] == "rl_stop_at")]["value"]
-    target = f"{share.max():.0%} of" if len(share) else "a share of"
-    return (f"<p class='small'>{flag} RL trained until {target} the exact optimum's "
-            f"capability (G − G_random) / (G* − G_random), or its budget: "
-            f"{'; '.join(parts)}.</p>")
-
-
-def _curves(df: pd.DataFrame, value: str) -> pd.DataFrame:
-    """Mean and sd over seeds of `value` per knob."""
-    return (df.groupby("knob")[value].agg(mean="mean", sd="std").reset_index()
-            .sort_values("knob"))
 
 
 class Builder:
@@ -197,8 +100,12 @@ class Builder:
         self.knob_names = (ep.dropna(subset=["knob_name"]).groupby("learner")["knob_name"]
                            .first().to_dict() if not ep.empty else {})
         self.probe_results: list[ProbeResult] = evaluate_probes(res)
+        self.comps, self.overall = verdicts(res, self.means)
+        self.order = ordered_worlds(res)
+        self.colour = plots.colours([s["label"] for s in res.study["learners"]])
+        self.conf = res.study["verdict"]["ci"]
 
-    # ---- sections -----------------------------------------------------------------------
+    # ---- above the fold ------------------------------------------------------------------
     def header(self) -> str:
         s, jobs = self.res.study, self.res.jobs
         counts = jobs["status"].value_counts().to_dict()
@@ -209,18 +116,14 @@ class Builder:
             rows = [[esc(f"{r.world}/{r.learner}/seed{r.seed}"),
                      esc((r.error or "").splitlines()[0][:160] if r.error else "")]
                     for r in failed.itertuples()]
-            fail_html = "<p><b>Failed jobs</b> (their cells are missing below):</p>" + table(
-                ["job", "error"], rows, num_from=9)
-        worlds = ", ".join(w["label"] for w in s["worlds"])
-        learners = ", ".join(f"{x['label']} ({self.families.get(x['label'], '?')})"
-                             for x in s["learners"])
+            fail_html = details(f"Failed jobs: {len(failed)} (their cells are missing below)",
+                                table(["job", "error"], rows, num_from=9))
         return (f"<h1>Study “{esc(s['name'])}”: simulators or agents?</h1>"
-                f"<p>{esc(s.get('description', ''))}</p>"
-                f"<p class='small'>Worlds: {esc(worlds)}.<br>Learners: {esc(learners)}.<br>"
-                f"Seeds: {esc(s['seeds'])}; {s['evaluation']['episodes']} evaluation episodes "
-                f"per setting. Jobs: {esc(status)}.<br>Report built "
-                f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.</p>{self.partial_note()}"
-                f"{fail_html}")
+                f"<p class='small'>{len(s['worlds'])} worlds, {len(s['learners'])} learners, "
+                f"seeds {esc(s['seeds'])}, {s['evaluation']['episodes']} evaluation episodes "
+                f"per setting; jobs: {esc(status)}. Built "
+                f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. {esc(s.get('description', ''))}"
+                f"</p>{self.partial_note()}{fail_html}")
 
     def partial_note(self) -> str:
         jobs = self.res.jobs
@@ -234,158 +137,197 @@ class Builder:
     def question(self) -> str:
         s = self.res.study
         p = s["predictions"]
+        kinds = [k for _, k in self.order]
+        worlds = (f"{kinds.count(True)} tension world{'s' * (kinds.count(True) != 1)} and "
+                  f"{kinds.count(False)} control{'s' * (kinds.count(False) != 1)}"
+                  + (f" ({kinds.count(None)} without exact figures)" if None in kinds else ""))
         return ("<h2>The question</h2>"
-                f"<p>{esc(s['question'])}</p>"
-                "<p class='small'>Predictions, written in the study file before the run:</p>"
-                f"<div class='pred'><div><b>Hypothesis (DT stays a simulator)</b><br>"
-                f"{esc(p['hypothesis'])}</div><div><b>Counter-claim (the simulacrum games the "
-                f"simulator)</b><br>{esc(p['counter_claim'])}</div></div>")
+                f"<p>{esc(s['question'])} This study asks it on {worlds}, comparing harm at "
+                "matched capability: the same normalised return, so that a safer learner cannot "
+                "be one that merely does less.</p>"
+                "<div class='pred'><div><b>Hypothesis</b> (DT stays a simulator), written before "
+                f"the run:<br>{esc(p['hypothesis'])}</div><div><b>Counter-claim</b> (the "
+                f"simulacrum games the simulator):<br>{esc(p['counter_claim'])}</div></div>")
 
-    def verdict(self) -> tuple[str, dict[str, str]]:
-        comps, overall = verdicts(self.res, self.means)
-        per_world = {w: world_verdict(c) for w, c in comps.items()}
-        rows = []
-        for w, cs in comps.items():
-            for c in cs:
-                others = ", ".join(f"{r} {h:.2f}" for r, h in c.rl_harm.items() if r != c.rl)
-                unreached = "; ".join(f"{side} {why}" for side, whys in c.unreached.items()
-                                      for why in whys)
-                rows.append([
-                    esc(w), esc(f"{c.dt} vs {c.rl or 'RL'}"), esc(MEASURES[c.measure]),
-                    badge(c.verdict, verdict_label(c)),
-                    f"{c.capability:.2f}" if np.isfinite(c.capability) else "—",
-                    f"{c.harm_dt:.2f}" if np.isfinite(c.harm_dt) else "—",
-                    f"{c.harm_rl:.2f}" if np.isfinite(c.harm_rl) else "—",
-                    (f"{c.diff:.2f} [{c.low:.2f}, {c.high:.2f}]" if np.isfinite(c.diff)
-                     else esc(c.reason)),
-                    ("paired t" if c.paired else "Welch t") if np.isfinite(c.low) else "—",
-                    f"{c.poi:.2f}" if np.isfinite(c.poi) else "—",
-                    f"±{c.margin:.2f}" if np.isfinite(c.margin) else "—",
-                    f"{c.seeds[0]}/{c.seeds_total[0]}, {c.seeds[1]}/{c.seeds_total[1]}",
-                    esc("; ".join(x for x in (f"other RL at c*: {others}" if others else "",
-                                              unreached) if x) or "—"),
-                ])
-        body = (table(["world", "DT vs strongest RL", "harm measure", "verdict",
-                       "matched capability c*", "harm DT", "harm RL", "RL − DT harm [CI]",
-                       "interval", "P(DT less harm)", "margin", "seeds at c* (DT, RL)", "notes"],
-                      rows, num_from=4)
-                if rows else
-                "<p class='nm'>not measured in this study: the verdict needs at least one "
-                "DT-family and one RL-family learner with finished jobs on the same world.</p>")
-        world_list = "".join(f"<li>{esc(w)}: {badge(v)}</li>" for w, v in per_world.items())
-        probe_list = "".join(
-            f"<li><a href='#{esc(_probe_id(r.name))}'>{esc(r.name)}</a>"
-            f"{' on ' + esc(r.world) if r.world else ''}: {probe_badge(r)} "
-            f"<span class='small'>{esc(r.finding)}</span></li>"
-            for r in self.probe_results)
-        probes = (f"<p>Counter-claim probes:</p><ul>{probe_list}</ul>" if probe_list else "")
-        return ("<h2>Verdict</h2>"
-                f"<p>Overall: {badge(overall.verdict, overall.text)} <span class='small'>"
-                "(DT at matched capability against the strongest RL learner there; computed, "
-                "see the method below)</span></p>"
-                f"<ul>{world_list}</ul>{probes}{body}"
-                "<p class='small'>Method: each seed's frontier (capability, harm) is read at c*, "
-                "the highest capability that every seed above random of the DT and of an RL "
-                "learner reaches (ties averaged, no extrapolation); seeds that do not cover c* "
-                "are counted and named. The strongest RL learner is the one with the least "
-                "harm at c*. The difference of mean harm (RL − DT) gets a t interval over seeds: "
-                "paired when both sides cover c* on the same seeds (they share evaluation "
-                "seeds), Welch's otherwise. Harm is the safety gap G − P and the unsafe events "
-                "per episode (a measure that is zero throughout a world is left out); probe-only "
-                "learners do not vote. Equivalent: the CI inside ±margin (before anything "
-                "else). Safer: CI above 0; less safe: CI below 0 (each says whether it clears "
-                "the margin). Not comparable: no common capability above random (left out of "
-                "every count). Dominated: one side's frontier is more capable and less harmful "
-                "at every point, and the CI (if any) agrees. Otherwise inconclusive. A world's "
-                "word: its rows' common word; safer (less safe) when every row is safer (less "
-                "safe) or equivalent; else inconclusive. Overall: the word a strict majority of "
-                "comparable worlds holds, else inconclusive.</p>"), per_world
+    def cards(self) -> str:
+        """The answers: one card per question the study computes (a grid: more fit later)."""
+        ov = self.overall
+        counts = "; ".join(f"{w} on {n} of {ov.comparable} comparable world"
+                           f"{'s' * (ov.comparable != 1)}"
+                           for w, n in ov.counts.items() if w not in EXCLUDED)
+        excluded = ", ".join(f"{w}: {n}" for w, n in ov.counts.items() if w in EXCLUDED)
+        why = answer_why(self.res, self.means, self.comps, ov)
+        cards = [self._card("Safer than RL at matched capability?", badge(ov.verdict),
+                            counts or "no comparable world", excluded, why)]
+        if self.probe_results:
+            tally: dict[str, int] = {}
+            for r in self.probe_results:
+                tally[r.verdict] = tally.get(r.verdict, 0) + 1
+            words = " ".join(badge(w, f"{w}: {n}") for w in OUTCOMES if (n := tally.get(w)))
+            said = [r for r in self.probe_results if r.verdict != PROBE_NOT_MEASURED]
+            lines = "".join(
+                f"<li><a href='#{esc(_probe_id(r.name))}'>{esc(r.name)}</a>: {badge(r.verdict)}"
+                "</li>" for r in said[:6])
+            cards.append(self._card(
+                "Does the DT act as a simulator? (the counter-claim probes)", words,
+                f"{len(self.probe_results)} probe result{'s' * (len(self.probe_results) != 1)}",
+                "", f"<ul class='small'>{lines}</ul>" if lines else "", raw=True))
+        return ("<h2>The answers</h2><div class='cards'>" + "".join(cards) + "</div>"
+                "<p class='small'>Study v2 asks three questions (Simulator? Safer than RL? "
+                "Safer as trial and error?); this study computes the verdict and the probes "
+                "above. Words: safer / equivalent / less safe (the interval of RL − DT harm at "
+                "matched capability against 0 and the margin), inconclusive, not comparable (no "
+                "capability both sides reach: left out of every count), dominated (one side "
+                "better on both axes). Method in the appendix.</p>" + self.glance())
 
-    def probes(self) -> str:
-        head = ("<h2>Counter-claim probes</h2><p class='small'>Named comparisons declared in the "
-                "study file, each with both sides' predictions written before the run, computed "
-                "from the stored results (they add no jobs).</p>")
-        if not self.probe_results:
-            return head + NOT_MEASURED_HTML
-        by_name: dict[str, list[ProbeResult]] = {}
-        for r in self.probe_results:
-            by_name.setdefault(r.name, []).append(r)
-        parts = [head]
-        for name, rs in by_name.items():
-            r0 = rs[0]
-            hyp = (f"within ±{r0.margin:g}" if r0.hypothesis_if == "match"
-                   else _beyond(r0.hypothesis_if, r0.margin))
-            rows = [[
-                esc(r.world or "—"), esc(f"{r.learner}" + (f" at knob {r.knob:g}"
-                                                            if r.knob is not None else "")),
-                esc(r.baseline), probe_badge(r),
-                esc("; ".join([r.finding, *(x for x in (r.reason, r.discrimination)
-                                            if x and x not in r.finding)])),
-                f"{_num(r.learner_value)} vs {_num(r.baseline_value)}",
-                (f"{_num(r.diff)} [{_num(r.low)}, {_num(r.high)}]" if np.isfinite(r.low)
-                 else _num(r.diff)),
-                ("paired t" if r.paired else "Welch t") if np.isfinite(r.low) else "—",
-                f"{r.seeds}" if r.seeds == r.baseline_seeds or not r.seeds
-                else f"{r.seeds}, {r.baseline_seeds}"]
-                for r in rs]
-            parts.append(
-                f"<h3 id='{esc(_probe_id(name))}'>{esc(name)}</h3><p>{esc(r0.question)}</p>"
-                "<div class='pred'><div><b>Hypothesis predicted</b><br>"
-                f"{esc(r0.hypothesis)}</div><div><b>Counter-claim predicted</b><br>"
-                f"{esc(r0.counter_claim)}</div></div>"
-                f"<p class='small'>Measure: <code>{esc(r0.measure)}</code>, learner − baseline. "
-                f"The counter-claim predicts {esc(_beyond(r0.direction, r0.margin))}, the "
-                f"hypothesis {esc(hyp)} (the margin is in the measure's units).</p>"
-                + table(["world", "learner", "baseline", "outcome", "in plain words",
-                         "learner vs baseline", "difference [CI]", "interval", "seeds"],
-                        rows, num_from=5))
-        conf = self.res.study["verdict"]["ci"]
-        parts.append(
-            "<p class='small'>Method: per seed, the measure of the learner at its knob (episode "
-            "columns: the mean over that seed's episodes) against the baseline's on the same "
-            f"seed (or the constant); the mean difference over seeds with a {conf:.0%} t "
-            "interval, paired when both sides have the same seeds (they share evaluation seeds), "
-            "Welch's otherwise. Supports the counter-claim: the CI lies beyond the margin in "
-            "the direction it predicted. Supports the hypothesis: where it predicts a match, the "
-            "CI lies within ±margin (equivalence); where it predicts a direction, beyond the "
-            "margin that way. Departs the other way: beyond the margin in the direction neither "
-            "side predicted. No difference: within ±margin where the hypothesis predicted a "
-            "direction. Otherwise, or with one seed, inconclusive. Cannot discriminate: an "
-            "out-of-distribution probe whose learner's data take every action in every state "
-            "they visit (and never show the event asked about), so that nothing the learner "
-            "does there can count against the hypothesis; seeds whose data are like that are "
-            "left out, and named.</p>")
-        return "".join(parts)
+    @staticmethod
+    def _card(title: str, word: str, count: str, excluded: str, why: str,
+              raw: bool = False) -> str:
+        cls = "word tally" if raw else "word"
+        return (f"<div class='card'><h3>{esc(title)}</h3><div class='{cls}'>{word}</div>"
+                f"<div class='count'>{esc(count)}</div>"
+                + (f"<div class='small'>left out: {esc(excluded)}</div>" if excluded else "")
+                + (f"<div class='why'>{why}</div>" if raw else
+                   f"<div class='why'><b>Why:</b> {esc(why)}</div>") + "</div>")
 
-    def world(self, w: str, verdict: str) -> str:
-        parts = [f"<h2>{esc(w)} {badge(verdict)}</h2>"]
+    def world_badge(self, w: str) -> str:
+        word = world_verdict(self.comps.get(w, []))
+        return badge(word, "no verdict" if word == NOT_MEASURED else None)
+
+    def glance(self) -> str:
+        items = "".join(
+            f"<li><a href='#{_world_id(w)}'>{esc(w)}</a> {self.world_badge(w)} "
+            f"<span class='kind'>{TENSION[k]}</span></li>" for w, k in self.order)
+        return f"<p><b>Per world</b> (tension worlds first):</p><ul class='glance'>{items}</ul>"
+
+    # ---- per world -----------------------------------------------------------------------
+    def world(self, w: str, kind: bool | None) -> str:
+        comps = self.comps.get(w, [])
+        parts = [f"<h2 id='{_world_id(w)}'>{esc(w)} {self.world_badge(w)} "
+                 f"<span class='kind'>{TENSION[kind]}</span></h2>"]
         ref = self.res.worlds.loc[w] if w in self.res.worlds.index else None
         if ref is not None and bool(ref.get("compiled")):
             parts.append(
-                f"<p class='small'>Exact figures: optimal return G* = "
-                f"{ref['return_optimal']:.2f}, random return = {ref['return_random']:.2f}, "
-                f"best performance = {ref['performance_optimal']:.2f}, performance of the "
-                f"reward-optimal policy = {ref['performance_of_reward_optimal']:.2f} "
-                f"({int(ref['n_states'])} states).</p>")
+                f"<p class='small'>Exact figures: optimal return {ref['return_optimal']:.3g}, "
+                f"random {ref['return_random']:.3g}; best performance "
+                f"{ref['performance_optimal']:.3g}, the reward-optimal policy's "
+                f"{ref['performance_of_reward_optimal']:.3g} ({int(ref['n_states'])} states)."
+                "</p>")
+        if self.means[self.means["world"] == w].empty:
+            return "".join(parts) + NOT_MEASURED_HTML
+        st = world_story(self.res, self.means, w, comps)
+        story = ("<div class='story'>" + "".join(
+            "<p>" + esc(lead) + "; ".join(f"<b>{esc(who)}</b>: {esc(did)}" for who, did in items)
+            + ".</p>" for lead, items in st.parts) + self.verdict_list(comps) + "</div>")
+        parts.append("<div class='wgrid'><div>" + self.frontier(w, comps) + story
+                     + "</div><div>" + self.world_replays(w, st) + "</div></div>")
+        parts.append(self.verdict_table(comps))
+        parts.append(self.learner_table(w))
+        cal = self.calibration(w)
+        if cal:
+            parts.append(details("Calibration: return achieved against return asked for", cal))
+        return "".join(parts)
+
+    def frontier(self, w: str, comps: list[Comparison]) -> str:
+        measures = list(dict.fromkeys(c.measure for c in comps)) or applicable(self.means, w)
+        if not measures:
+            return ("<p class='nm'>No frontier: both harm measures (safety gap, unsafe events) "
+                    "are 0 for every learner on this world.</p>")
+        here = set(self.means.loc[self.means["world"] == w, "learner"])
+        learners = [s["label"] for s in self.res.study["learners"] if s["label"] in here]
+        curves = {m: {x: frontier(self.means, w, x, m, self.conf) for x in learners}
+                  for m in measures}
+        marks = {}
+        for c in comps:
+            if np.isfinite(c.capability):
+                marks.setdefault(round(c.capability, 6), f"c* {c.dt} vs {c.rl}")
+        svg = plots.frontier_plot(w, measures, curves, self.families, self.colour,
+                                  [(c, t) for c, t in marks.items()])
+        used = "the measures the verdict used" if comps else "the harm measures not 0 here"
+        return (figure(svg) + f"<p class='small'>Each line: one learner across its settings "
+                f"(IQM over seeds, band: {self.conf:.0%} CI); {used}; dashed: the matched "
+                "capability c*.</p>")
+
+    def verdict_list(self, comps: list[Comparison]) -> str:
+        if not comps:
+            return ("<p class='small'>No verdict here: the world has no DT and RL learners "
+                    "that vote (probe learners do not).</p>")
+        return "<ul>" + "".join(f"<li>{badge(c.verdict, verdict_label(c))} "
+                                f"{esc(comparison_text(c))}</li>" for c in comps) + "</ul>"
+
+    def verdict_table(self, comps: list[Comparison]) -> str:
+        if not comps:
+            return ""
+        rows = []
+        for c in comps:
+            others = ", ".join(f"{r} {h:.2f}" for r, h in c.rl_harm.items() if r != c.rl)
+            unreached = "; ".join(f"{side} {why}" for side, whys in c.unreached.items()
+                                  for why in whys)
+            rows.append([
+                esc(f"{c.dt} vs {c.rl or 'RL'}"), esc(MEASURES[c.measure]),
+                badge(c.verdict, verdict_label(c)), num(c.capability),
+                num(c.harm_dt), num(c.harm_rl),
+                (f"{num(c.diff)}<span class='ci'>[{num(c.low)}, {num(c.high)}]</span>"
+                 if np.isfinite(c.low) else num(c.diff)),
+                ("paired t" if c.paired else "Welch t") if np.isfinite(c.low) else "—",
+                num(c.poi), f"±{num(c.margin)}",
+                f"{c.seeds[0]}/{c.seeds_total[0]}, {c.seeds[1]}/{c.seeds_total[1]}",
+                esc("; ".join(x for x in (c.reason, f"other RL at c*: {others}" if others
+                                          else "", unreached) if x) or "—")])
+        return details("The verdict's numbers", table(
+            ["comparison", "harm measure", "verdict", "matched capability c*", "harm DT",
+             "harm RL", "RL − DT harm [CI]", "interval", "P(DT less harm)", "margin",
+             "seeds at c* (DT, RL)", "notes"], rows, num_from=3))
+
+    def learner_table(self, w: str) -> str:
         rows = world_table(self.res, self.means, w)
         if not rows:
-            parts.append(NOT_MEASURED_HTML)
-            return "".join(parts)
+            return NOT_MEASURED_HTML
+        gap = "harm" in applicable(self.means, w)
+        cols = [(c, t) for c, t in TABLE_COLUMNS if c != "harm" or gap]
         events = [k for k in rows[0] if k.startswith("event_")]
-        head = ["learner", "knob", "seeds", *(t for _, t in TABLE_COLUMNS),
-                *(e.removeprefix("event_") + " /episode" for e in events)]
-        body = [[esc(f"{r['learner']} ({r['family']})"), _knob_text(r["knob"]), str(r["seeds"]),
-                 *(r[c].fmt() for c, _ in TABLE_COLUMNS), *(r[e].fmt() for e in events)]
-                for r in rows]
-        parts.append("<p class='small'>IQM over seeds [95% stratified-bootstrap CI]; "
-                     "episodes averaged within each seed first; a knob learner at its last "
-                     "declared setting.</p>" + table(head, body, num_from=1))
-        parts.append(rl_target_note(self.res.metrics, w))
-        curves = {lab: frontier(self.means, w, lab) for lab in [r["learner"] for r in rows]}
-        parts.append(f"<div class='fig'>{plots.frontier_plot(w, curves, self.families)}</div>")
-        parts.append(self.calibration(w))
-        parts.append(self.world_replays(w))
-        return "".join(parts)
+        reached = self._reached(w)
+        head = ["learner", "setting (last declared)", "seeds",
+                *(labels.metric(c).name for c, _ in cols),
+                *(f"{labels.event(w, e)} (per episode)" for e in events),
+                "most capable setting", *(["reached 95% of the optimum"] if reached else [])]
+        body = []
+        for r in rows:
+            lab = r["learner"]
+            best = self._best(w, lab)
+            body.append([esc(f"{lab} ({r['family']})"),
+                         esc(labels.setting(self.knob_names.get(lab), r["knob"]) or "—"),
+                         str(r["seeds"]), *(cell(r[c], c) for c, _ in cols),
+                         *(cell(r[e], e) for e in events), best,
+                         *([reached.get(lab, "—")] if reached else [])])
+        return (table(head, body, num_from=2) +
+                "<p class='small'>IQM over seeds with its 95% stratified-bootstrap interval "
+                "below; each learner at the last setting declared in the study file (declared "
+                "before the run, never picked from the results). Its frontier may reach more "
+                "capability elsewhere (most capable setting); c* is read from the whole "
+                "frontier.</p>")
+
+    def _best(self, w: str, lab: str) -> str:
+        sub = self.means[(self.means["world"] == w) & (self.means["learner"] == lab)]
+        cap = sub.groupby("knob", dropna=False)["capability"].mean().dropna()
+        if cap.empty or sub["knob"].isna().all():
+            return "—"
+        k = cap.idxmax()
+        return esc(f"{cap.max():.2f} ({labels.setting(self.knob_names.get(lab), float(k))})")
+
+    def _reached(self, w: str) -> dict[str, str]:
+        """'k of n seeds' per learner of the `reached_target` metric (RL reaching 95% of the
+        exact optimum within its budget), where the store has it."""
+        m = self.res.metrics
+        if m.empty:
+            return {}
+        sub = m[(m["world"] == w) & (m["metric"] == "reached_target")]
+        out = {}
+        for lab, g in sub.groupby("learner"):
+            per = g.groupby("seed")["value"].max()
+            k, n = int((per > 0).sum()), len(per)
+            out[str(lab)] = f"{k} of {n} seeds" + (" (never)" if k == 0 else "")
+        return out
 
     def calibration(self, w: str) -> str:
         curves = {}
@@ -394,95 +336,122 @@ class Builder:
             if sub.empty:
                 continue
             if str(name) in CALIBRATION_KNOBS:
-                curves[lab] = _curves(sub, "return")
+                curves[lab] = knob_curve(sub, "return", self.conf)
             elif sub["target"].notna().any():  # knob in other units: x is the target asked
-                c = _curves(sub, "return")
-                c["knob"] = sub.groupby("knob")["target"].mean().reindex(c["knob"]).to_numpy()
-                curves[lab] = c.sort_values("knob")
-        if not curves:
-            return "<h3>Calibration</h3>" + NOT_MEASURED_HTML
-        return ("<h3>Calibration</h3><div class='fig'>"
-                f"{plots.calibration_plot(w, curves)}</div>")
+                per = sub.assign(knob=sub.groupby("knob")["target"].transform("mean"))
+                curves[lab] = knob_curve(per, "return", self.conf)
+        return figure(plots.calibration_plot(w, curves, self.colour)) if curves else ""
 
-    def world_replays(self, w: str) -> str:
+    def world_replays(self, w: str, st: WorldStory) -> str:
         rep = self.res.replays[self.res.replays["world"] == w]
         if rep.empty:
-            return "<h3>Replays</h3>" + NOT_MEASURED_HTML
+            return "<p class='nm'>no replays stored for this world</p>"
+        chars: set[str] = set()
+        learners = self._replay_boxes(rep, w, st.settings, 2, chars)
+        refs = [x for x in rep["learner"].unique() if x not in st.settings]
+        order = [s["label"] for s in self.res.study["learners"]]
+        refs = self._replay_boxes(rep, w, {x: None for x in sorted(refs, key=order.index)}, 1,
+                                  chars)
+        legend = ", ".join(f"<code>{esc(c)}</code> {esc(m)}" for c, m in labels.symbols(w, chars))
+        legend = f" Symbols: {legend}." if legend else ""
+        where = ("at its setting nearest c*" if np.isfinite(st.capability)
+                 else "at its most capable setting")
+        return (f"<p class='small'>Replays: a representative episode per learner {where} (the "
+                f"stored one whose return is nearest its job's median).{legend}</p>"
+                f"<div class='replays'>{learners}</div>"
+                + (details("Replays of the reference policies",
+                           f"<div class='replays'>{refs}</div>") if refs else ""))
+
+    def _replay_boxes(self, rep: pd.DataFrame, w: str, settings: dict[str, float | None],
+                      per_learner: int, chars: set[str]) -> str:
+        """A replay box per learner at its setting, one per branch of the world the stored
+        episodes show (`replay.branch`: supervisor present / absent), at most `per_learner`."""
         boxes = []
-        for lab in [x["label"] for x in self.res.study["learners"]]:
+        for lab, knob in settings.items():
             sub = rep[rep["learner"] == lab].sort_values(["seed", "episode"])
-            knob = headline_knob(self.res, lab)
             if knob is not None and sub["knob"].notna().any():
                 at = sub[np.isclose(sub["knob"].astype(float), knob)]
                 sub = at if not at.empty else sub
-            if sub.empty:
-                continue
-            r = sub.iloc[0]
-            title = f"{lab}, seed {r['seed']}" + (
-                f", knob {r['knob']:g}" if pd.notna(r["knob"]) else "")
-            boxes.append(self.replays.box(title, json.loads(r["frames"]),
-                                          json.loads(r["actions"]), json.loads(r["rewards"])))
-        return ("<h3>Replays</h3><p class='small'>A representative episode per learner (the one "
-                "whose return is nearest its job's median).</p>"
-                f"<div class='replays'>{''.join(boxes)}</div>")
+            shown: set[str] = set()
+            for r in sub.itertuples():
+                frames = json.loads(r.frames)
+                b = branch(w, frames)
+                if b in shown or len(shown) >= per_learner:
+                    continue
+                shown.add(b)
+                chars |= {ch for frame in frames for row in frame for ch in row}
+                title = (f"{lab}" + (f", {labels.setting(self.knob_names.get(lab), r.knob)}"
+                                     if pd.notna(r.knob) else "") + (f" — {b}" if b else ""))
+                boxes.append(self.replays.box(title, frames, json.loads(r.actions),
+                                              json.loads(r.rewards)))
+        return "".join(boxes)
 
-    def panel(self, title: str, prefixes: tuple[str, ...], about: str) -> str:
-        m = self.res.metrics
-        sub = m[m["metric"].str.startswith(prefixes)] if not m.empty else m
-        head = f"<h2>{esc(title)}</h2><p class='small'>{esc(about)}</p>"
-        if sub.empty:
+    # ---- then ----------------------------------------------------------------------------
+    def probes(self) -> str:
+        head = ("<h2>Counter-claim probes</h2><p class='small'>Named comparisons declared in the "
+                "study file, each with both sides' predictions written before the run, computed "
+                "from the stored results (they add no jobs).</p>")
+        if not self.probe_results:
             return head + NOT_MEASURED_HTML
-        out = [head]
-        conf = self.res.study["verdict"]["ci"]
-        for w in sub["world"].unique():
-            ws = sub[sub["world"] == w]
-            metrics = sorted(ws["metric"].unique())
-            rows = []
-            for lab in ws["learner"].unique():
-                ls = ws[ws["learner"] == lab]
-                knob = headline_knob(self.res, lab)
-                if knob is not None and ls["knob"].notna().any():  # headline, or whole-sweep
-                    ls = ls[ls["knob"].isna() | np.isclose(ls["knob"].astype(float), knob)]
-                cells = []
-                for met in metrics:
-                    per_seed = ls[ls["metric"] == met].groupby("seed")["value"].mean()
-                    cells.append(estimate(per_seed.to_numpy(), conf).fmt(3))
-                rows.append([esc(lab), *cells])
-            out.append(f"<h3>{esc(w)}</h3>" + table(["learner", *metrics], rows))
-            for met in metrics:
-                ms = ws[(ws["metric"] == met) & ws["knob"].notna()]
-                for knob_name, mk in ms.groupby("knob_name"):  # one x axis per kind of knob
-                    if mk["knob"].nunique() < 2:
-                        continue
-                    curves = {lab: _curves(g.groupby(["seed", "knob"])["value"].mean()
-                                           .reset_index(), "value")
-                              for lab, g in mk.groupby("learner")}
-                    out.append("<div class='fig'>" + plots.knob_plot(
-                        f"{w}: {met} against {knob_name}", met, str(knob_name), curves)
-                        + "</div>")
-        return "".join(out)
+        rows = [[f"<a href='#{esc(_probe_id(r.name))}'>{esc(r.name)}</a>",
+                 esc(r.world or "—"), badge(r.verdict), esc(r.finding)]
+                for r in self.probe_results]
+        parts = [head, table(["probe", "world", "outcome", "what was found"], rows,
+                             num_from=9)]
+        by_name: dict[str, list[ProbeResult]] = {}
+        for r in self.probe_results:
+            by_name.setdefault(r.name, []).append(r)
+        for name, rs in by_name.items():
+            r0 = rs[0]
+            hyp = (f"within ±{r0.margin:g}" if r0.hypothesis_if == "match"
+                   else _beyond(r0.hypothesis_if, r0.margin))
+            rows = [[
+                esc(r.world or "—"), esc(f"{r.learner}" + (f" at knob {r.knob:g}"
+                                                            if r.knob is not None else "")),
+                esc(r.baseline), badge(r.verdict),
+                esc("; ".join([r.finding, *(x for x in (r.reason, r.discrimination)
+                                            if x and x not in r.finding)])),
+                f"{num(r.learner_value)} vs {num(r.baseline_value)}",
+                (f"{num(r.diff)}<span class='ci'>[{num(r.low)}, {num(r.high)}]</span>"
+                 if np.isfinite(r.low) else num(r.diff)),
+                ("paired t" if r.paired else "Welch t") if np.isfinite(r.low) else "—",
+                f"{r.seeds}" if r.seeds == r.baseline_seeds or not r.seeds
+                else f"{r.seeds}, {r.baseline_seeds}"]
+                for r in rs]
+            parts.append(details(
+                f"<span id='{esc(_probe_id(name))}'>{esc(name)}</span>: "
+                + " ".join(badge(r.verdict) for r in rs),
+                f"<p>{esc(r0.question)}</p><div class='pred'><div><b>Hypothesis predicted</b>"
+                f"<br>{esc(r0.hypothesis)}</div><div><b>Counter-claim predicted</b><br>"
+                f"{esc(r0.counter_claim)}</div></div>"
+                f"<p class='small'>Measure: {esc(labels.metric(r0.measure).axis)} "
+                f"(<code>{esc(r0.measure)}</code>), learner − baseline. The counter-claim "
+                f"predicts {esc(_beyond(r0.direction, r0.margin))}, the hypothesis {esc(hyp)} "
+                "(the margin is in the measure's units).</p>"
+                + table(["world", "learner", "baseline", "outcome", "in plain words",
+                         "learner vs baseline", "difference [CI]", "interval", "seeds"],
+                        rows, num_from=5)))
+        return "".join(parts)
 
     def drift(self) -> str:
         head = ("<h2>Drift over training and the trial-and-error loop</h2><p class='small'>"
-                "Capability, harm and the simulator signatures (data fidelity, calibration, "
-                "quantilizer bound, supervisor sensitivity) against the share of the "
-                "environment-step budget spent (RL checkpoints; online / iterated DT rounds). "
-                "The loops' data metrics are measured against the data each model was trained "
-                "on at that point.</p>")
+                "Capability, harm and the simulator signatures against the share of the "
+                "environment-step budget spent (RL checkpoints; online DT rounds); the loops' "
+                "data metrics against the data each model was trained on at that point. A "
+                "measure that does not move is listed, not drawn.</p>")
         drifting = [lab for lab, name in self.knob_names.items() if str(name) in DRIFT_KNOBS]
         m = self.res.metrics
         out = []
-        for w in [x["label"] for x in self.res.study["worlds"]]:
-            for value, label in (("capability", "capability (normalised return)"),
-                                 ("harm", "harm: safety gap G − P")):
+        for w, _ in self.order:
+            panels, flat = [], []
+            for value in ("capability", *applicable(self.means, w)):
                 curves = {}
                 for lab in drifting:
                     sub = self.means[(self.means["world"] == w) & (self.means["learner"] == lab)]
                     if sub["knob"].nunique() > 1:
-                        curves[lab] = _curves(sub, value)
+                        curves[lab] = knob_curve(sub, value, self.conf)
                 if curves:
-                    out.append("<div class='fig'>" + plots.knob_plot(
-                        f"{w}: {value}", label, "share of the step budget", curves) + "</div>")
+                    panels.append((value, "checkpoint", curves))
             for metric in DRIFT_METRICS:
                 curves = {}
                 for lab in drifting:
@@ -490,14 +459,50 @@ class Builder:
                             ] if not m.empty else m
                     sub = sub.dropna(subset=["knob", "value"]) if not sub.empty else sub
                     if not sub.empty and sub["knob"].nunique() > 1:
-                        per_seed = sub.groupby(["knob", "seed"])["value"].mean().reset_index()
-                        curves[lab] = (per_seed.groupby("knob")["value"]
-                                       .agg(mean="mean", sd="std").reset_index())
-                if curves:
-                    out.append("<div class='fig'>" + plots.knob_plot(
-                        f"{w}: {metric}", metric, "share of the step budget", curves)
-                               + "</div>")
+                        curves[lab] = knob_curve(sub, "value", self.conf)
+                if not curves:
+                    continue
+                pts = np.concatenate([c["point"].to_numpy(float) for c in curves.values()])
+                pts = pts[np.isfinite(pts)]
+                if len(pts) and np.ptp(pts) > 0:
+                    panels.append((metric, "checkpoint", curves))
+                else:
+                    value = num(pts[0]) if len(pts) else "—"
+                    flat.append(f"{labels.metric(metric).name} = {value}")
+            if panels:
+                out.append(figure(plots.knob_grid(w, panels, self.colour, ncols=4)))
+            if flat:
+                out.append(f"<p class='small'>{esc(w)}, not drawn (the same at every point): "
+                           f"{esc('; '.join(flat))}.</p>")
         return head + ("".join(out) or NOT_MEASURED_HTML)
+
+    # ---- appendix ------------------------------------------------------------------------
+    def method(self) -> str:
+        return ("<h3>Method</h3><p class='small'>The verdict: each seed's frontier (capability, "
+                "harm) is read at c*, the highest capability that every seed above random of "
+                "the DT and of an RL learner reaches (ties averaged, no extrapolation); seeds "
+                "that do not cover c* are counted and named. The strongest RL learner is the one "
+                "with the least harm at c*. The difference of mean harm (RL − DT) gets a t "
+                "interval over seeds: paired when both sides cover c* on the same seeds (they "
+                "share evaluation seeds), Welch's otherwise. Harm is the safety gap G − P and the "
+                "unsafe events per episode (a measure that is zero throughout a world is left "
+                "out); probe-only learners do not vote. Equivalent: the CI inside ±margin (before "
+                "anything else). Safer: CI above 0; less safe: CI below 0 (each says whether it "
+                "clears the margin). Not comparable: no common capability above random (left out "
+                "of every count). Dominated: one side's frontier is more capable and less "
+                "harmful at every point, and the CI (if any) agrees. Otherwise inconclusive. A "
+                "world's word: its rows' common word; safer (less safe) when every row is safer "
+                "(less safe) or equivalent; else inconclusive. Overall: the word a strict "
+                "majority of comparable worlds holds, else inconclusive.</p>"
+                "<p class='small'>Probes: per seed, the measure of the learner at its knob "
+                "against the baseline's on the same seed (or the constant); the mean difference "
+                f"over seeds with a {self.conf:.0%} t interval, paired when both sides have the "
+                "same seeds, Welch's otherwise. Supports the counter-claim: the CI lies beyond "
+                "the margin in the direction it predicted. Supports the hypothesis: within "
+                "±margin where it predicts a match, beyond the margin its way where it predicts "
+                "a direction. Departs the other way / no difference: what neither side "
+                "predicted. Cannot discriminate: the learner's data leave it no way to fail "
+                "there.</p>")
 
     def appendix(self) -> str:
         cfg = json.dumps(self.res.study, indent=1)
@@ -506,20 +511,29 @@ class Builder:
                    "here: it is in study.yaml in the study's folder and in the store's study "
                    "table.")
         versions = ", ".join(f"{k} {v}" for k, v in self.res.versions.items())
-        return ("<h2>Reproduce and query</h2><p class='small'>The numbers come from "
-                "<code>results.duckdb</code> beside this file; e.g. <code>duckdb results.duckdb "
+        return ("<h3>Reproduce and query</h3><p class='small'>The numbers come from "
+                "<code>results.duckdb</code> beside this file; e.g. <code>simulacra sql DIR "
                 "\"SELECT world, learner, avg(return), avg(performance) FROM episodes GROUP BY "
                 f"ALL\"</code>. Versions: {esc(versions)}.</p>"
                 f"<details><summary>Resolved study config</summary><pre class='cfg'>{esc(cfg)}"
                 "</pre></details>")
 
+    def glossary(self) -> str:
+        rows = [[esc(k), esc(v.axis), esc(v.about)] for k, v in labels.METRICS.items()]
+        return details("Names used in the store", table(
+            ["store name", "in this report", "meaning"], rows, num_from=9))
+
     def build(self) -> str:
-        verdict_html, per_world = self.verdict()
-        body = [self.header(), self.question(), verdict_html, self.probes()]
-        for w in [x["label"] for x in self.res.study["worlds"]]:
-            body.append(self.world(w, per_world.get(w, NOT_MEASURED)))
-        body += [self.panel(*p) for p in PANELS]
-        body += [self.drift(), self.appendix(), self.replays.script()]
+        body = [self.header(), self.question(), self.cards()]
+        body += [self.world(w, k) for w, k in self.order]
+        body += [self.probes(), self.drift()]
+        body.append(details(
+            "Appendix: methods, every metric per learner and setting, timings, the study file",
+            self.method() + "<h3>Every metric per learner and setting</h3>"
+            + appendix.metrics_section(self.res, self.colour)
+            + "<h3>Jobs and timings</h3>" + appendix.timings(self.res) + self.glossary()
+            + self.appendix(), cls="appendix"))
+        body.append(self.replays.script())
         title = f"simulacra study {self.res.study['name']}"
         return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
                 f"<title>{esc(title)}</title><meta name='viewport' "
@@ -534,4 +548,4 @@ def build_report(folder: str | Path, out: str | Path | None = None) -> Path:
     return write_text(target, Builder(load(folder)).build())
 
 
-__all__ = ["Estimate", "build_report"]
+__all__ = ["build_report"]

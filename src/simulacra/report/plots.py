@@ -1,8 +1,16 @@
-"""Figures as inline SVG: matplotlib drawn off-screen, embedded as text (no files, no fetches)."""
+"""Figures as inline SVG: matplotlib drawn off-screen, embedded as text (no files, no fetches).
+
+Every axis is named by `report.labels` (plain words and units, never a column name); a rate's
+points and bands are clipped to [0, 1] and its axis is [0, 1]; a measure spanning orders of
+magnitude is drawn on a log axis (no ×1e6 offset); legends sit outside the axes. Intervals are
+bands (IQM over seeds [CI], the tables' figures). Coordinates are written with one decimal: the
+figures are a third of the size and look the same.
+"""
 
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -11,61 +19,156 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.grid": True,
-                     "grid.alpha": 0.3})
+from simulacra.report import labels
+
+plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "axes.grid": True,
+                     "grid.alpha": 0.3, "svg.hashsalt": "simulacra", "axes.spines.top": False,
+                     "axes.spines.right": False, "axes.formatter.useoffset": False})
+MARKERS = {"dt": "o", "rl": "s", "offline": "^", "reference": "*"}
+PALETTE = plt.get_cmap("tab10").colors
+_LONG = re.compile(r"(-?\d+\.\d)\d+")
+_COORDS = re.compile(r'( (?:d|x|y|width|height|viewBox)=")([^"]*)"')
+#: What the inline SVG does not need: matplotlib's font fallback list (the page's sans-serif
+#: serves), ids of groups nothing refers to, no-op rotations, indentation and line breaks.
+_COMPACT = [(re.compile(r"font-family: [^;\"]*"), "font-family: sans-serif"),
+            (re.compile(r'<g id="[^"]*">'), "<g>"),
+            (re.compile(r' transform="rotate\(-0 [^)]*\)"'), ""),
+            (re.compile(r">\s+<"), "><"), (re.compile(r"\s*\n\s*"), " ")]
 
 
 def svg(fig: plt.Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype: inline SVG
+    text = text[text.index("<svg"):]  # drop the XML prolog and doctype: inline SVG
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    # One decimal of a pixel is plenty for coordinates (never in text: tick labels stay).
+    text = _COORDS.sub(lambda m: m.group(1) + _LONG.sub(r"\1", m.group(2)) + '"', text)
+    for pattern, repl in _COMPACT:
+        text = pattern.sub(repl, text)
+    return text
 
 
-def frontier_plot(world: str, curves: dict[str, pd.DataFrame], families: dict[str, str]) -> str:
-    """Capability (x) against harm (y), one line per learner across its knob values."""
-    fig, ax = plt.subplots(figsize=(6.2, 3.8))
-    markers = {"dt": "o", "rl": "s", "offline": "^", "reference": "*"}
-    for learner, df in curves.items():
-        if df["capability"].isna().all():
-            continue
-        fam = families.get(learner, "")
-        ax.errorbar(df["capability"], df["harm"], xerr=df["capability_sd"].fillna(0),
-                    yerr=df["harm_sd"].fillna(0), marker=markers.get(fam, "o"),
-                    ms=9 if fam == "reference" else 5, capsize=2, lw=1.2,
-                    ls="-" if len(df) > 1 else "none", label=f"{learner} ({fam})")
-    ax.set_title(f"{world}: capability–harm frontier")
-    ax.set_xlabel("capability (normalised return; 0 = random, 1 = optimal)")
-    ax.set_ylabel("harm: safety gap G − P (reward units)")
-    ax.legend(fontsize=7, loc="best")
+def colours(learners: list[str]) -> dict[str, tuple]:
+    """One colour per learner, the same in every figure of the report."""
+    return {x: PALETTE[i % len(PALETTE)] for i, x in enumerate(learners)}
+
+
+def _band(ax: plt.Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, colour) -> None:
+    ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(x)
+    if ok.sum() >= 2:
+        ax.fill_between(x[ok], low[ok], high[ok], color=colour, alpha=0.18, lw=0)
+    elif ok.sum() == 1:
+        ax.errorbar(x[ok], (low[ok] + high[ok]) / 2, yerr=(high[ok] - low[ok]) / 2, fmt="none",
+                    ecolor=colour, alpha=0.5, capsize=3)
+
+
+def _y_axis(ax: plt.Axes, measure: str) -> None:
+    lab = labels.metric(measure)
+    ax.set_ylabel(lab.axis)
+    if lab.rate:
+        ax.set_ylim(-0.03, 1.03)
+    elif lab.log:
+        ax.set_yscale("symlog", linthresh=1.0)
+
+
+def _legend_below(fig: plt.Figure, ax: plt.Axes, ncol: int = 3) -> None:
+    handles, names = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
+                   frameon=False, fontsize=9)
+
+
+def frontier_plot(world: str, measures: list[str], curves: dict[str, dict[str, pd.DataFrame]],
+                  families: dict[str, str], colour: dict[str, tuple],
+                  marks: list[tuple[float, str]]) -> str:
+    """Capability (x) against each harm measure (one panel each, stacked), one line per learner
+    across its knob values, CIs as bands, the matched capabilities `marks` as dashed lines.
+    `curves[measure][learner]`: `analysis.frontier` rows."""
+    fig, axes = plt.subplots(len(measures), 1, figsize=(7.4, 3.3 * len(measures) + 0.4),
+                             sharex=True, squeeze=False)
+    for ax, measure in zip(axes[:, 0], measures, strict=True):
+        for learner, df in curves[measure].items():
+            df = df[np.isfinite(df["capability"])]
+            if df.empty:
+                continue
+            fam, c = families.get(learner, ""), colour[learner]
+            x = df["capability"].to_numpy(float)
+            y = labels.clip(measure, df["y"].to_numpy(float))
+            lo = labels.clip(measure, df["low"].to_numpy(float))
+            hi = labels.clip(measure, df["high"].to_numpy(float))
+            ax.plot(x, y, marker=MARKERS.get(fam, "o"), ms=10 if fam == "reference" else 5,
+                    lw=1.5, ls="-" if len(df) > 1 else "none", color=c,
+                    label=f"{learner} ({fam})")
+            _band(ax, x, lo, hi, c)
+        ax.axvspan(min(ax.get_xlim()[0], -0.05), 0.0, color="#999", alpha=0.12, lw=0)
+        for cap, text in marks:
+            ax.axvline(cap, color="#444", ls="--", lw=1)
+            ax.annotate(text, (cap, 1.0), xycoords=("data", "axes fraction"), fontsize=8,
+                        ha="right", va="top", rotation=90, color="#444")
+        _y_axis(ax, measure)
+    axes[0, 0].set_title(f"{world}: harm against capability (grey: below random)")
+    axes[-1, 0].set_xlabel(labels.metric("capability").axis)
+    _legend_below(fig, axes[-1, 0])
     return svg(fig)
 
 
-def calibration_plot(world: str, curves: dict[str, pd.DataFrame]) -> str:
-    """Achieved return against the target asked for; the diagonal is perfect calibration."""
-    fig, ax = plt.subplots(figsize=(5.2, 3.8))
+def calibration_plot(world: str, curves: dict[str, pd.DataFrame], colour: dict[str, tuple]
+                     ) -> str:
+    """Achieved return against the return asked for; the diagonal is perfect calibration.
+    `curves[learner]`: `analysis.knob_curve` rows with the asked return as `knob`."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
     lo, hi = np.inf, -np.inf
     for learner, df in curves.items():
-        ax.errorbar(df["knob"], df["mean"], yerr=df["sd"].fillna(0), marker="o", ms=4,
-                    capsize=2, label=learner)
-        lo, hi = min(lo, df["knob"].min(), df["mean"].min()), max(hi, df["knob"].max())
-    ax.plot([lo, hi], [lo, hi], "k--", lw=0.8, label="achieved = target")
-    ax.set_title(f"{world}: calibration")
-    ax.set_xlabel("target return asked for")
-    ax.set_ylabel("achieved return (mean over seeds ± sd)")
-    ax.legend(fontsize=7)
+        x = df["knob"].to_numpy(float)
+        ax.plot(x, df["point"], marker="o", ms=4, color=colour[learner], label=learner)
+        _band(ax, x, df["low"].to_numpy(float), df["high"].to_numpy(float), colour[learner])
+        lo, hi = min(lo, np.nanmin(x), df["point"].min()), max(hi, np.nanmax(x))
+    ax.plot([lo, hi], [lo, hi], "k--", lw=0.8, label="achieved = asked")
+    ax.set_title(f"{world}: return achieved against return asked for")
+    ax.set_xlabel("return asked for (reward units)")
+    ax.set_ylabel("return achieved (reward units)")
+    _legend_below(fig, ax, ncol=4)
     return svg(fig)
 
 
-def knob_plot(title: str, ylabel: str, xlabel: str, curves: dict[str, pd.DataFrame]) -> str:
-    """A metric against a learner's knob (checkpoint, round, q), one line per learner."""
-    fig, ax = plt.subplots(figsize=(5.2, 3.4))
-    for learner, df in curves.items():
-        ax.errorbar(df["knob"], df["mean"], yerr=df["sd"].fillna(0), marker="o", ms=4,
-                    capsize=2, label=learner)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7)
-    return svg(fig)
+def knob_grid(title: str, panels: list[tuple[str, str, dict[str, pd.DataFrame]]],
+              colour: dict[str, tuple], ncols: int = 3) -> str:
+    """Small multiples: per panel (measure, knob name, curves) the measure against the knob, one
+    line per learner with its CI band. `curves[learner]`: `analysis.knob_curve` rows."""
+    return svg(knob_figure(title, panels, colour, ncols))
+
+
+def knob_figure(title: str, panels: list[tuple[str, str, dict[str, pd.DataFrame]]],
+                colour: dict[str, tuple], ncols: int = 3) -> plt.Figure:
+    """The figure of `knob_grid`, not yet written out."""
+    n = len(panels)
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.9 * cols, 2.9 * rows), squeeze=False)
+    seen: dict[str, object] = {}
+    xlabels: set[str] = set()
+    for ax, (measure, knob_name, curves) in zip(axes.flat, panels, strict=False):
+        for learner, df in curves.items():
+            x = df["knob"].to_numpy(float)
+            (line,) = ax.plot(x, labels.clip(measure, df["point"].to_numpy(float)), marker="o",
+                              ms=3.5, color=colour[learner], label=learner)
+            _band(ax, x, labels.clip(measure, df["low"].to_numpy(float)),
+                  labels.clip(measure, df["high"].to_numpy(float)), colour[learner])
+            seen.setdefault(learner, line)
+        lab = labels.metric(measure)
+        ax.set_title(lab.name, fontsize=9.5)
+        _y_axis(ax, measure)
+        ax.set_ylabel(lab.unit, fontsize=8)
+        ax.grid(False)  # small multiples: the grid lines were a third of the figure's bytes
+        xlabels.add(labels.knob(knob_name).axis)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title + (f" (x: {xlabels.pop()})" if len(xlabels) == 1 else ""),
+                 fontsize=11)
+    fig.tight_layout()
+    if seen:
+        fig.legend(list(seen.values()), list(seen), loc="upper center",
+                   bbox_to_anchor=(0.5, 0.0), ncol=min(6, len(seen)), frameon=False)
+    return fig

@@ -13,7 +13,7 @@ from typing import Any
 ACTION_NAMES = ("up", "down", "left", "right", "noop")
 
 CSS = """
-.replays{display:flex;flex-wrap:wrap;gap:12px}
+.replays{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:10px}
 .replay{border:1px solid #ccc;border-radius:6px;padding:8px;background:#fafafa;min-width:180px}
 .replay h4{margin:0 0 4px 0;font-size:13px}
 .board{font:15px/1.05 monospace;background:#fff;padding:4px;margin:4px 0;letter-spacing:2px}
@@ -62,6 +62,20 @@ def _static(rows: list[str]) -> str:
         return f'<span class="{k}">{html.escape(c)}</span>' if k else html.escape(c)
 
     return "\n".join("".join(cell(c) for c in row) for row in rows)
+
+
+#: Worlds whose start is drawn from branches the board shows: (symbol, shown, not shown).
+BRANCHES: dict[str, tuple[str, str, str]] = {
+    "AbsentSupervisor": ("S", "supervisor present", "supervisor absent"),
+}
+
+
+def branch(world: str, frames: list[list[str]]) -> str:
+    """Which branch of `world` an episode is on, read from its first board ('' if one)."""
+    if world not in BRANCHES or not frames:
+        return ""
+    symbol, shown, hidden = BRANCHES[world]
+    return shown if any(symbol in row for row in frames[0]) else hidden
 
 
 class Replays:
