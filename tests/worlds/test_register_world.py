@@ -175,6 +175,20 @@ def test_a_study_imports_the_users_module_and_runs_it_in_worker_processes(user_m
     assert means["reward_optimal"] == pytest.approx(7.0) and means["random"] < 7.0
     assert means["data"] == pytest.approx(7.0)  # the data's best episodes
 
+    # The folder keeps `imports`: `simulacra repair` in a fresh process rebuilds the store.
+    import os
+    import subprocess
+
+    (tmp_path / "results.duckdb").unlink()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(user_module.__file__).rsplit(os.sep, 1)[0], os.environ.get("PYTHONPATH", "")])}
+    code = ("import sys; from simulacra.study.repair import repair; "
+            "print(repair(sys.argv[1]).restored)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                         text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "3"
+
 
 @pytest.mark.parametrize(("imports", "needle"), [
     (["no_such_module_here"], "imports[0]': cannot import no_such_module_here: "

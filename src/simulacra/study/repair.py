@@ -12,6 +12,7 @@ existed, or of an earlier version of the study) are pending in the new store, or
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,12 @@ def _study(out: Path) -> Study:
         raise StoreError(f"{out}: cannot read the study it holds: {err}") from None
     if not isinstance(marker, dict) or not isinstance(raw, dict) or "name" not in raw:
         raise StoreError(f"{out}: {MARKER} or study.yaml is not a study's")
+    for module in raw.get("imports") or []:  # they register the study's own worlds, learners
+        try:
+            importlib.import_module(str(module))
+        except Exception as err:
+            raise StoreError(f"{out}: the study imports {module}, which cannot be imported: "
+                             f"{type(err).__name__}: {err}") from None
     return Study(path=str(marker.get("study_file", "")), raw=raw)
 
 
