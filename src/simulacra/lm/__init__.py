@@ -1,9 +1,11 @@
 """The language-model edition (issue #17): a conditioned LM vs an RL-tuned LM against a proxy
 reward, on a text world whose likelihood and support are known exactly.
 
-Modules, one job each, imported downwards in this order: world (the generator and its exact
-likelihood) -> rewards (gold and features) -> proxy (Bradley–Terry reward model) -> vocab (the LM's
-tokenizer) -> model (GPT-2 from scratch, pretraining) -> sample (sampling and scoring texts) ->
-measure (a method's metrics at one knob) -> methods (conditional, filtered, best-of-n, RL, iterated)
--> fits (Gao et al.'s forms) -> questions (the three verdicts) -> config, store, runner.
+Modules, one job each, imported downwards in this order: world (the generator, its exact
+likelihood and support) -> rewards (gold, features) -> proxy (Bradley–Terry reward model) -> vocab
+(the LM's tokenizer) -> model (GPT-2 from scratch, pretraining) -> sample (sampling and scoring
+texts) -> measure (metrics at one knob) -> rl (TRL's GRPO) -> config -> seed (what a seed's
+methods share) -> methods (conditional, filtered, best_of_n, rl, iterated) -> fits (Gao et al.'s
+forms) -> questions (the three verdicts) -> store (DuckDB) -> runner. The package sits above
+simulacra.report (it reuses the verdict words and metrics.stats.diff_ci) and below the CLI.
 """
