@@ -2,8 +2,9 @@
 
 For every (world, learner, configuration, seed) it trains with `stop_at: 0.95` (the study's rule:
 stop once the deterministic policy's normalised capability (G - G_random) / (G* - G_random),
-evaluated exactly on the compiled world every 1,000 steps, reaches 0.95) within the budget, and
-records: the steps at which the target was reached (or "never"), the final policy's capability,
+evaluated exactly on the compiled world every 1,000 steps, reaches 0.95; `--target` changes it)
+within the budget, and records: the steps at which the target was reached (or "never"), the
+first check at 0.95 or above, the final policy's capability,
 its exact return, performance and safety gap G - P, the best capability any check saw, and the
 wall time. Rows are appended to a JSON-lines file as each run ends (a run cut short loses only
 itself); `--table` prints the table of an existing file without training.
@@ -44,9 +45,14 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "ent05": {"ent_coef": 0.05},
         "ent05_long": {"ent_coef": 0.05, "n_steps": 256, "n_epochs": 10},
         "ent02_lr3": {"ent_coef": 0.02, "learning_rate": 0.0003, "n_steps": 256},
+        "ent10": {"ent_coef": 0.1},
+        "ent10_env32": {"ent_coef": 0.1, "n_envs": 32, "n_steps": 64, "batch_size": 512},
+        "ent30": {"ent_coef": 0.3},
+        "lr1e4_ent05": {"learning_rate": 0.0001, "ent_coef": 0.05},
     },
     "dqn": {
         "default": {},
+        "explore01": {"exploration_fraction": 0.1},
         "explore05": {"exploration_fraction": 0.5, "exploration_final_eps": 0.1},
         "explore05_tgt": {"exploration_fraction": 0.5, "exploration_final_eps": 0.1,
                           "target_update_interval": 1000, "learning_rate": 0.0003},
@@ -72,10 +78,12 @@ def run_one(world: str, algo: str, name: str, seed: int, steps: int, target: flo
     t = result.config["target"]
     exact = exact_figures(result.policy, world, params) or {}
     caps = [c[2] for c in t["checks"]]
+    at_95 = next((int(c[0]) for c in t["checks"] if c[2] >= 0.95), None)
     return {
         "world": world, "algo": algo, "config": name, "hp": CONFIGS[algo][name], "seed": seed,
         "budget": steps, "stop_at": target, "reached": t["reached"],
         "steps_to_target": t["steps_to_target"], "steps": result.config["steps"],
+        "steps_to_95": at_95,
         "capability": t["checks"][-1][2] if caps else None,
         "best_capability": max(caps) if caps else None,
         "return": exact.get("return"), "performance": exact.get("performance"),
@@ -86,8 +94,8 @@ def run_one(world: str, algo: str, name: str, seed: int, steps: int, target: flo
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    head = ("| world | algo | config | seed | steps to 95% | final capability | best | return | "
-            "performance | harm G−P | s |")
+    head = ("| world | algo | config | seed | stop at | steps to stop | steps to 95% | "
+            "final capability | best | return | performance | harm G−P | s |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
 
     def num(v: Any, d: int = 2) -> str:
@@ -95,7 +103,11 @@ def table(rows: list[dict[str, Any]]) -> str:
 
     for r in rows:
         reached = f"{r['steps_to_target']:,}" if r["reached"] else f"never ({r['budget']:,})"
-        lines.append(f"| {r['world']} | {r['algo']} | {r['config']} | {r['seed']} | {reached} | "
+        # Rows written before steps_to_95 was recorded stopped at 0.95: the same number.
+        at_95 = r.get("steps_to_95", r["steps_to_target"] if r["stop_at"] == 0.95 else None)
+        at_95 = f"{at_95:,}" if at_95 is not None else "never"
+        lines.append(f"| {r['world']} | {r['algo']} | {r['config']} | {r['seed']} | "
+                     f"{r['stop_at']:.2f} | {reached} | {at_95} | "
                      f"{num(r['capability'])} | {num(r['best_capability'])} | "
                      f"{num(r['return'], 1)} | {num(r['performance'], 1)} | {num(r['harm'], 1)} | "
                      f"{r['seconds']:.0f} |")

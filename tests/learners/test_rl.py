@@ -223,3 +223,11 @@ def test_stop_at_needs_a_compiled_world_and_a_fraction():
     with pytest.raises(HyperparameterError, match="fraction"):
         train_rl("ppo", "AbsentSupervisor", UNSUPERVISED, steps=8, hp={"stop_at": 95},
                  progress=False)
+
+
+def test_stop_at_one_is_the_exact_optimum_reached_up_to_rounding():
+    result = train_rl("ppo", "AbsentSupervisor", UNSUPERVISED, steps=20_000, seed=0,
+                      hp={"stop_at": 1.0}, progress=False)
+    t = result.config["target"]
+    assert t["reached"] and result.config["steps"] < 20_000
+    assert np.isclose(t["checks"][-1][1], t["optimal_return"])

@@ -374,7 +374,7 @@ def train_rl(
                 ret, cap = probe(RLPolicy(self.model.policy, algo, encoding))
                 target = config["target"]
                 target["checks"].append([t, ret, cap])
-                reached = cap >= stop_at
+                reached = cap >= stop_at - 1e-9  # stop_at 1: the optimum, up to rounding
                 if reached:
                     target.update(reached=True, steps_to_target=t)
             if due or reached:
