@@ -1,9 +1,12 @@
-"""Open the report in headless Chromium: it must render with no console message at all, and a
-screenshot is kept as a test artifact (test-artifacts/report.png, or $SIMULACRA_ARTIFACTS)."""
+"""Open the report in headless Chromium: it must render with no console message at all, fit the
+window's width (no table running off to the right), and show the answers in the first screen; a
+screenshot of the top is kept as a test artifact (test-artifacts/report.png, or
+$SIMULACRA_ARTIFACTS)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,7 +40,7 @@ def test_report_renders_without_console_errors(dt_safer_study, tmp_path):
     page = build_report(dt_safer_study)
     shot = artifacts_dir() / "report.png"
     shot.unlink(missing_ok=True)
-    run = chromium(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1200,3000",
+    run = chromium(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,2000",
                    "--virtual-time-budget=3000")
     console = [ln for ln in run.stderr.splitlines() if ":CONSOLE" in ln]
     assert console == [], console
@@ -45,6 +48,43 @@ def test_report_renders_without_console_errors(dt_safer_study, tmp_path):
     # The replay script ran: the DOM after scripts shows an animated frame counter.
     dom = chromium(page, tmp_path / "profile2", "--dump-dom", "--virtual-time-budget=2000")
     assert "step " in dom.stdout and "return " in dom.stdout
+
+
+#: Appended to a copy of the report: opens every folded section (what is folded must fit too),
+#: then writes what the layout measured into the DOM.
+MEASURE = """<script>window.addEventListener('load', function () {
+  document.querySelectorAll('details').forEach(function (e) { e.open = true; });
+  var d = document.createElement('div'), cards = document.querySelector('.cards');
+  var clipped = Array.prototype.filter.call(document.querySelectorAll('.tw'), function (e) {
+    return e.scrollWidth > e.clientWidth + 1; }).length;
+  d.id = 'measured';
+  d.textContent = 'T=' + clipped + ' W=' + document.documentElement.scrollWidth +
+    ' V=' + window.innerWidth +
+    ' C=' + (cards ? Math.round(cards.getBoundingClientRect().bottom + window.scrollY) : -1) +
+    ' H=' + document.documentElement.scrollHeight;
+  document.body.appendChild(d); });</script>"""
+
+
+def measure(page: Path, tmp_path: Path, width: int) -> dict[str, int]:
+    copy = tmp_path / f"measured-{width}.html"
+    copy.write_text(page.read_text() + MEASURE)
+    dom = chromium(copy, tmp_path / f"profile-{width}", f"--window-size={width},2000",
+                   "--dump-dom", "--virtual-time-budget=2000")
+    found = re.search(r"T=(\d+) W=(\d+) V=(\d+) C=(\d+) H=(\d+)", dom.stdout)
+    assert found, dom.stdout[-2000:]
+    return dict(zip("TWVCH", map(int, found.groups()), strict=True))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.parametrize("width", [1400, 1000])
+def test_report_fits_the_window_and_answers_first(dt_safer_study, tmp_path, width):
+    """Nothing is wider than the window, no table scrolls sideways within its box (the verdict
+    table's margin column was cut off), and the answer cards end within the first screen of a
+    2,000 px window."""
+    m = measure(build_report(dt_safer_study), tmp_path, width)
+    assert m["W"] <= m["V"] and m["T"] == 0, m
+    assert m["C"] < 2000, m
+    assert m["H"] < 40_000, m  # everything open: the quick study's page was 70,000 px folded
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")

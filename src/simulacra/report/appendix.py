@@ -71,7 +71,7 @@ def _learner_table(per_seed: pd.DataFrame, metrics: list[str], conf: float) -> s
         for k in cols:
             at = sub[sub["knob"].isna()] if k is None else sub[np.isclose(
                 sub["knob"].astype(float), k)]
-            cells.append(cell(estimate(at["value"].to_numpy(np.float64), conf), met, 3)
+            cells.append(cell(estimate(at["value"].to_numpy(np.float64), conf), met, 3, "g")
                          if len(at) else "—")
         rows.append([esc(labels.metric(met).axis), *cells])
     title = f"by {labels.knob(kname).axis}" if kname else ""

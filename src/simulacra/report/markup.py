@@ -39,6 +39,7 @@ th{background:#f4f4f4;font-weight:600;overflow-wrap:normal}td.num{font-variant-n
 .ci{display:block;color:#777;font-size:11px;white-space:nowrap}
 .verdict{display:inline-block;padding:1px 9px;border-radius:12px;font-weight:bold;
  white-space:nowrap}
+td .verdict{white-space:normal}
 .v-safer{background:#d7f5d7}.v-not{background:#f9d6d6}.v-inc{background:#f6ecc4}
 .v-nm{background:#e6e6e6}.v-eq{background:#d6e6f9}.v-dom{background:#e9d6f5}
 .pred{display:flex;gap:14px;flex-wrap:wrap}.pred>div{flex:1 1 300px;border:1px solid #ddd;
@@ -77,15 +78,18 @@ def num(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}" if x is not None and np.isfinite(x) else "—"
 
 
-def cell(e: Estimate, measure: str = "", digits: int = 2) -> str:
-    """An estimate as a table cell: the value, and its interval below it (a rate's clipped)."""
+def cell(e: Estimate, measure: str = "", digits: int = 2, style: str = "f") -> str:
+    """An estimate as a table cell: the value, and its interval below it (a rate's clipped).
+    `style` "f": `digits` decimals; "g": `digits` significant figures (measures whose scale
+    varies, such as the quantilizer factor, stay narrow)."""
     if e.n == 0 or math.isnan(e.point):
         return "—"
+    f = f"{{:.{digits}{style}}}".format
     point = float(labels.clip(measure, e.point))
     if e.n == 1 or math.isnan(e.low):
-        return f"{point:.{digits}f}"
+        return f(point)
     lo, hi = (float(labels.clip(measure, v)) for v in (e.low, e.high))
-    return f"{point:.{digits}f}<span class='ci'>[{lo:.{digits}f}, {hi:.{digits}f}]</span>"
+    return f"{f(point)}<span class='ci'>[{f(lo)}, {f(hi)}]</span>"
 
 
 def table(head: list[str], rows: list[list[str]], num_from: int = 1) -> str:
