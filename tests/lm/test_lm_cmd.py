@@ -55,6 +55,14 @@ def test_missing_study_file_is_a_one_line_error(tmp_path):
     assert result.output.count("\n") == 1
 
 
+def test_a_store_that_is_not_duckdb_is_a_one_line_error(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.duckdb").write_text("not a database")
+    result = _run(tmp_path, TINY)
+    assert result.exit_code == 2 and result.output.startswith("error: ")
+    assert result.output.count("\n") == 1
+
+
 def test_json_shape_resume_and_same_seed_same_result(tmp_path):
     first = _run(tmp_path, TINY, "out", "--json")
     assert first.exit_code == 0, first.output

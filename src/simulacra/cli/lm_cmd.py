@@ -34,6 +34,7 @@ def run(
         raise fail(f"--out {folder}: not a folder")
 
     from simulacra.lm.runner import run as run_study
+    from simulacra.lm.store import StoreError
     from simulacra.strict_json import strict_json
 
     def log(line: str) -> None:
@@ -41,7 +42,7 @@ def run(
 
     try:
         result = run_study(study, folder, log)
-    except ConfigError as err:
+    except (ConfigError, StoreError) as err:
         raise fail(str(err)) from None
     if as_json:
         typer.echo(json.dumps(strict_json(result)))

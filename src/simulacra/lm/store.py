@@ -16,9 +16,16 @@ STORE = "results.duckdb"
 _POINT_COLS = ("method", "seed", "variant", "knob", "queries", *FIELDS)
 
 
+class StoreError(ValueError):
+    """The folder's store cannot be opened (not a DuckDB file, locked by another run)."""
+
+
 def connect(folder: Path) -> duckdb.DuckDBPyConnection:
     folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(folder / STORE))
+    try:
+        con = duckdb.connect(str(folder / STORE))
+    except duckdb.Error as err:  # messages span lines; the first says what is wrong
+        raise StoreError(f"{folder / STORE}: {str(err).splitlines()[0]}") from None
     con.execute("CREATE TABLE IF NOT EXISTS lm_study (name VARCHAR, config VARCHAR)")
     con.execute("CREATE TABLE IF NOT EXISTS lm_units (method VARCHAR, seed INTEGER, "
                 "seconds DOUBLE, PRIMARY KEY (method, seed))")
