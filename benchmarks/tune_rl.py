@@ -49,6 +49,7 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "ent10_env32": {"ent_coef": 0.1, "n_envs": 32, "n_steps": 64, "batch_size": 512},
         "ent30": {"ent_coef": 0.3},
         "lr1e4_ent05": {"learning_rate": 0.0001, "ent_coef": 0.05},
+        "ent30_long": {"ent_coef": 0.3, "n_steps": 256, "n_epochs": 10},
     },
     "dqn": {
         "default": {},
@@ -61,6 +62,9 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "default": {},
         "ent05": {"ent_coef": 0.05},
         "ent05_n16": {"ent_coef": 0.05, "n_steps": 16, "n_envs": 16},
+        "ent30": {"ent_coef": 0.3},
+        "ent10_n32": {"ent_coef": 0.1, "n_steps": 32},
+        "ent30_n32_lr3": {"ent_coef": 0.3, "n_steps": 32, "learning_rate": 0.0003},
     },
 }
 
