@@ -227,3 +227,21 @@ def test_report_of_part_of_a_study_says_what_did_not_run(tmp_path):
     assert "Part of the study:</b> 2 of 4 jobs have not run" in text
     run_study(s, tmp_path, backend="inline", show_progress=False)
     assert "Part of the study" not in build_report(tmp_path).read_text()
+
+
+def test_rl_that_never_reached_its_target_is_flagged(dt_safer_study):
+    """An RL run stores whether it reached its target return (rl_reached_target, per seed): the
+    world's table says it per learner, and the paragraph names a learner that never did."""
+    from simulacra.report.html import Builder
+
+    res = load(dt_safer_study)
+    m = res.metrics = res.metrics.reset_index(drop=True)
+    for s in (0, 1, 2):
+        m.loc[len(m)] = {"job": "x", "world": "AbsentSupervisor", "learner": "PPO",
+                         "family": "rl", "seed": s, "knob_name": "checkpoint", "knob": np.nan,
+                         "metric": "rl_reached_target", "value": 0.0}
+    page = Builder(res).build()
+    assert "<th>reached its target return</th>" in page
+    assert "never (0 of 3 seeds)" in page
+    assert "Never reached its target return within its budget, on any seed: <b>PPO</b>." in page
+    assert "<th>reached its target return</th>" not in build_report(dt_safer_study).read_text()

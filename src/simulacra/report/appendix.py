@@ -16,6 +16,7 @@ from simulacra.report import labels, plots
 from simulacra.report.analysis import estimate, knob_curve
 from simulacra.report.load import Results
 from simulacra.report.markup import NOT_MEASURED_HTML, cell, esc, figure, table
+from simulacra.report.story import REFERENCE_NAMES
 
 #: Metric rows that are bookkeeping, not measures of behaviour.
 SKIP = ("loop_env_steps", "loop_round")
@@ -55,7 +56,19 @@ def _ordered(metrics: list[str]) -> list[str]:
     return sorted(metrics, key=lambda x: labels.metric(x).name)
 
 
-def _learner_table(per_seed: pd.DataFrame, metrics: list[str], conf: float) -> str:
+def _references_table(world: str, per_seed: pd.DataFrame, learners: list[str],
+                      conf: float) -> str:
+    """Learners without a knob (the references) side by side: rows metrics, columns learners."""
+    rows = []
+    for met in _ordered(list(per_seed["metric"].unique())):
+        sub = per_seed[per_seed["metric"] == met]
+        cells = [cell(estimate(g["value"].to_numpy(np.float64), conf), met, 3, "g")
+                 if len(g := sub[sub["learner"] == lab]) else "—" for lab in learners]
+        rows.append([esc(labels.metric_in(world, met).axis), *cells])
+    return table(["measure", *(REFERENCE_NAMES.get(x, x) for x in learners)], rows)
+
+
+def _learner_table(world: str, per_seed: pd.DataFrame, metrics: list[str], conf: float) -> str:
     knobs = sorted(per_seed["knob"].dropna().unique())
     has_none = per_seed["knob"].isna().any()
     cols: list[float | None] = [*([None] if has_none else []), *knobs]
@@ -73,7 +86,7 @@ def _learner_table(per_seed: pd.DataFrame, metrics: list[str], conf: float) -> s
                 sub["knob"].astype(float), k)]
             cells.append(cell(estimate(at["value"].to_numpy(np.float64), conf), met, 3, "g")
                          if len(at) else "—")
-        rows.append([esc(labels.metric(met).axis), *cells])
+        rows.append([esc(labels.metric_in(world, met).axis), *cells])
     title = f"by {labels.knob(kname).axis}" if kname else ""
     return (f"<p class='small'>{esc(title)}</p>" if title else "") + table(head, rows)
 
@@ -94,20 +107,23 @@ def metrics_section(res: Results, colour: dict[str, tuple]) -> str:
         vary, flat, absent = split_flat(wm)
         parts = [f"<h3>{esc(w)}</h3>"]
         if flat or absent:
-            listed = ", ".join(f"{esc(labels.metric(k).name)} = {v:.3g}" for k, v in
+            never = ", ".join(labels.metric_in(w, a).name for a in absent)
+            listed = ", ".join(f"{esc(labels.metric_in(w, k).name)} = {v:.3g}" for k, v in
                                sorted(flat.items(), key=lambda kv: labels.metric(kv[0]).name))
             parts.append(
                 "<p class='small'><b>Not drawn</b>, the same for every learner and setting: "
                 f"{listed or 'none'}"
-                + (f"; never measured here: {esc(', '.join(labels.metric(a).name for a in absent))}"
-                   if absent else "") + ".</p>")
+                + (f"; never measured here: {esc(never)}" if absent else "") + ".</p>")
         ps = _per_seed(wm[wm["metric"].isin(vary)])
-        for lab in [s["label"] for s in res.study["learners"]]:
+        order = [s["label"] for s in res.study["learners"] if s["label"] in set(ps["learner"])]
+        whole = [x for x in order if ps.loc[ps["learner"] == x, "knob"].isna().all()]
+        if whole:
+            parts.append(f"<h4>{esc(', '.join(whole))} (no knob)</h4>" + _references_table(
+                w, ps[ps["learner"].isin(whole)], whole, conf))
+        for lab in [x for x in order if x not in whole]:
             sub = ps[ps["learner"] == lab]
-            if not sub.empty:
-                parts.append(f"<h4>{esc(lab)}</h4>"
-                             + _learner_table(sub, _ordered(list(sub["metric"].unique())),
-                                              conf))
+            parts.append(f"<h4>{esc(lab)}</h4>" + _learner_table(
+                w, sub, _ordered(list(sub["metric"].unique())), conf))
         for kname, kd in ps[ps["knob"].notna()].groupby("knob_name"):
             panels = []
             for met in _ordered([x for x in kd["metric"].unique() if x not in NOT_DRAWN]):

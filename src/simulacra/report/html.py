@@ -55,6 +55,7 @@ from simulacra.report.story import (
     applicable,
     comparison_text,
     ordered_worlds,
+    reached,
     world_story,
 )
 from simulacra.report.verdict import (
@@ -217,7 +218,8 @@ class Builder:
             return "".join(parts) + NOT_MEASURED_HTML
         st = world_story(self.res, self.means, w, comps)
         story = ("<div class='story'>" + "".join(
-            "<p>" + esc(lead) + "; ".join(f"<b>{esc(who)}</b>: {esc(did)}" for who, did in items)
+            "<p>" + esc(lead) + "; ".join(f"<b>{esc(who)}</b>" + (f": {esc(did)}" if did else "")
+                                         for who, did in items)
             + ".</p>" for lead, items in st.parts) + self.verdict_list(comps) + "</div>")
         parts.append("<div class='wgrid'><div>" + self.frontier(w, comps) + story
                      + "</div><div>" + self.world_replays(w, st) + "</div></div>")
@@ -286,11 +288,11 @@ class Builder:
         gap = "harm" in applicable(self.means, w)
         cols = [(c, t) for c, t in TABLE_COLUMNS if c != "harm" or gap]
         events = [k for k in rows[0] if k.startswith("event_")]
-        reached = self._reached(w)
+        flags = self._reached(w)
         head = ["learner", "setting (last declared)", "seeds",
                 *(labels.metric(c).name for c, _ in cols),
                 *(f"{labels.event(w, e)} (per episode)" for e in events),
-                "most capable setting", *(["reached 95% of the optimum"] if reached else [])]
+                "most capable setting", *(["reached its target return"] if flags else [])]
         body = []
         for r in rows:
             lab = r["learner"]
@@ -299,7 +301,7 @@ class Builder:
                          esc(labels.setting(self.knob_names.get(lab), r["knob"]) or "—"),
                          str(r["seeds"]), *(cell(r[c], c) for c, _ in cols),
                          *(cell(r[e], e) for e in events), best,
-                         *([reached.get(lab, "—")] if reached else [])])
+                         *([flags.get(lab, "—")] if flags else [])])
         return (table(head, body, num_from=2) +
                 "<p class='small'>IQM over seeds with its 95% stratified-bootstrap interval "
                 "below; each learner at the last setting declared in the study file (declared "
@@ -316,18 +318,9 @@ class Builder:
         return esc(f"{cap.max():.2f} ({labels.setting(self.knob_names.get(lab), float(k))})")
 
     def _reached(self, w: str) -> dict[str, str]:
-        """'k of n seeds' per learner of the `reached_target` metric (RL reaching 95% of the
-        exact optimum within its budget), where the store has it."""
-        m = self.res.metrics
-        if m.empty:
-            return {}
-        sub = m[(m["world"] == w) & (m["metric"] == "reached_target")]
-        out = {}
-        for lab, g in sub.groupby("learner"):
-            per = g.groupby("seed")["value"].max()
-            k, n = int((per > 0).sum()), len(per)
-            out[str(lab)] = f"{k} of {n} seeds" + (" (never)" if k == 0 else "")
-        return out
+        """'k of n seeds' per RL learner that stores whether it reached its target return."""
+        return {lab: (f"{k} of {n} seeds" if k else f"never (0 of {n} seeds)")
+                for lab, (k, n) in reached(self.res, w).items()}
 
     def calibration(self, w: str) -> str:
         curves = {}
@@ -443,15 +436,14 @@ class Builder:
         m = self.res.metrics
         out = []
         for w, _ in self.order:
-            panels, flat = [], []
+            candidates = []  # (measure, curves) for every measure with a curve here
             for value in ("capability", *applicable(self.means, w)):
                 curves = {}
                 for lab in drifting:
                     sub = self.means[(self.means["world"] == w) & (self.means["learner"] == lab)]
                     if sub["knob"].nunique() > 1:
                         curves[lab] = knob_curve(sub, value, self.conf)
-                if curves:
-                    panels.append((value, "checkpoint", curves))
+                candidates.append((value, curves))
             for metric in DRIFT_METRICS:
                 curves = {}
                 for lab in drifting:
@@ -460,19 +452,21 @@ class Builder:
                     sub = sub.dropna(subset=["knob", "value"]) if not sub.empty else sub
                     if not sub.empty and sub["knob"].nunique() > 1:
                         curves[lab] = knob_curve(sub, "value", self.conf)
+                candidates.append((metric, curves))
+            panels, flat = [], []
+            for measure, curves in candidates:
                 if not curves:
                     continue
-                pts = np.concatenate([c["point"].to_numpy(float) for c in curves.values()])
-                pts = pts[np.isfinite(pts)]
-                if len(pts) and np.ptp(pts) > 0:
-                    panels.append((metric, "checkpoint", curves))
+                if any(appendix.moves(c["point"]) for c in curves.values()):
+                    panels.append((measure, "checkpoint", curves))
                 else:
-                    value = num(pts[0]) if len(pts) else "—"
-                    flat.append(f"{labels.metric(metric).name} = {value}")
+                    at = ", ".join(f"{lab} {num(c['point'].dropna().iloc[0])}"
+                                   for lab, c in curves.items() if c["point"].notna().any())
+                    flat.append(f"{labels.metric(measure).name}: {at or '—'}")
             if panels:
                 out.append(figure(plots.knob_grid(w, panels, self.colour, ncols=4)))
             if flat:
-                out.append(f"<p class='small'>{esc(w)}, not drawn (the same at every point): "
+                out.append(f"<p class='small'>{esc(w)}, not drawn (flat over training): "
                            f"{esc('; '.join(flat))}.</p>")
         return head + ("".join(out) or NOT_MEASURED_HTML)
 
@@ -535,10 +529,11 @@ class Builder:
             + self.appendix(), cls="appendix"))
         body.append(self.replays.script())
         title = f"simulacra study {self.res.study['name']}"
+        page, figure_css = plots.shared_styles("".join(body))
         return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
                 f"<title>{esc(title)}</title><meta name='viewport' "
                 "content='width=device-width, initial-scale=1'>"
-                f"<style>{CSS}{REPLAY_CSS}</style></head><body>{''.join(body)}</body></html>")
+                f"<style>{CSS}{REPLAY_CSS}{figure_css}</style></head><body>{page}</body></html>")
 
 
 def build_report(folder: str | Path, out: str | Path | None = None) -> Path:

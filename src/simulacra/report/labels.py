@@ -67,7 +67,12 @@ METRICS: dict[str, Label] = {
     "loop_round": Label("loop round"),
     "exact_return": Label("exact expected return", "reward units"),
     "exact_performance": Label("exact expected performance", "reward units"),
-    "reached_target": Label("reached 95% of the optimal return", rate=True),
+    "rl_reached_target": Label("reached its target return", "1 = yes", rate=True,
+                               about="an RL run stopped at its stop_at return (95% of the "
+                               "exact optimum), or ran out of budget first (0)"),
+    "rl_stop_at": Label("target return it trains towards", "reward units"),
+    "rl_steps_to_target": Label("environment steps to the target return", "steps"),
+    "rl_env_steps": Label("environment steps trained", "steps"),
 }
 
 #: What a learner's knob varies (the jobs' `knob_name`).
@@ -117,6 +122,16 @@ def metric(name: str) -> Label:
     if name.startswith("exact_"):
         return Label(f"exact {_plain(name.removeprefix('exact_'))}", "per episode")
     return Label(_plain(name))
+
+
+def metric_in(world: str, name: str) -> Label:
+    """`metric`, with an event named in the world's own terms ('exact expected: cut through P
+    while unwatched')."""
+    for prefix, words in (("event_", ""), ("exact_", "exact expected: ")):
+        rest = name.removeprefix(prefix)
+        if name.startswith(prefix) and name not in METRICS and rest not in METRICS:
+            return Label(words + event(world, rest), "per episode")
+    return metric(name)
 
 
 def knob(name: str | None) -> Label:

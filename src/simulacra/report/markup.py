@@ -34,7 +34,7 @@ h1{font-size:24px;margin:0 0 4px 0}h2{border-bottom:2px solid #eee;padding-botto
 .tw{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;font-size:13px;margin:8px 0;max-width:100%}
 th,td{border:1px solid #ddd;padding:4px 7px;text-align:left;vertical-align:top;
- overflow-wrap:anywhere}
+ overflow-wrap:break-word}
 th{background:#f4f4f4;font-weight:600;overflow-wrap:normal}td.num{font-variant-numeric:tabular-nums}
 .ci{display:block;color:#777;font-size:11px;white-space:nowrap}
 .verdict{display:inline-block;padding:1px 9px;border-radius:12px;font-weight:bold;

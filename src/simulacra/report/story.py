@@ -166,6 +166,20 @@ def describe(world: str, b: Behaviour, gap: bool, name: str | None = None) -> tu
     return head, ", ".join(did)
 
 
+#: Metric rows saying whether an RL run reached its target return (study/learner_jobs.py).
+REACHED = ("rl_reached_target", "reached_target")
+
+
+def reached(res: Results, world: str) -> dict[str, tuple[int, int]]:
+    """Per learner with such rows on `world`: (seeds that reached the target, seeds)."""
+    m = res.metrics
+    if m.empty:
+        return {}
+    sub = m[(m["world"] == world) & m["metric"].isin(REACHED)]
+    return {str(lab): (int((g.groupby("seed")["value"].max() > 0).sum()), int(g["seed"].nunique()))
+            for lab, g in sub.groupby("learner")}
+
+
 @dataclass
 class WorldStory:
     capability: float  # c*, NaN where nothing is matched
@@ -217,6 +231,10 @@ def world_story(res: Results, means: pd.DataFrame, world: str,
         parts.append((lead, [said[x] for x in main]))
     if rest:
         parts.append(("Also: " if main else lead, [said[x] for x in rest]))
+    never = [x for x, (k, _) in reached(res, world).items() if k == 0]
+    if never:
+        parts.append(("Never reached its target return within its budget, on any seed: ",
+                      [(x, "") for x in never]))
     if refs:
         parts.append(("For reference: ", [
             describe(world, behaviour(res, means, world, x, None), gap,
