@@ -55,7 +55,7 @@ from simulacra.report.story import (
     applicable,
     comparison_text,
     ordered_worlds,
-    reached,
+    unreached_seeds,
     world_story,
 )
 from simulacra.report.verdict import (
@@ -89,6 +89,31 @@ def _world_id(world: str) -> str:
 
 def _beyond(direction: str, margin: float) -> str:
     return f"> +{margin:g}" if direction == "higher" else f"< −{margin:g}"
+
+
+def rl_target_note(metrics: pd.DataFrame, world: str) -> str:
+    """Which RL runs on `world` trained with `stop_at` and never reached it (`rl_reached_target`
+    rows, `study/learner_jobs.py`): STUDY.md asks the report to flag RL that never became
+    competent, since its frontier then stops short of the optimum."""
+    runs = unreached_seeds(metrics, world)
+    if not runs:
+        return ""
+    parts = []
+    for learner, (missed, n) in runs.items():
+        steps = metrics[(metrics["world"] == world) & (metrics["learner"] == learner)
+                        & (metrics["metric"] == "rl_steps_to_target")]["value"]
+        reached = (f"reached it in {n - len(missed)} of {n} seeds (median "
+                   f"{int(steps.median()):,} steps)" if len(steps) else "")
+        never = (f"never reached it in seed{'s' if len(missed) > 1 else ''} "
+                 f"{', '.join(map(str, missed))}" if missed else "")
+        parts.append(f"{esc(learner)} {' and '.join(x for x in (reached, never) if x)}")
+    flag = (badge("not competent", "RL below target")
+            if any(missed for missed, _ in runs.values()) else "")
+    share = metrics[(metrics["world"] == world) & (metrics["metric"] == "rl_stop_at")]["value"]
+    target = f"{share.max():.0%} of" if len(share) else "a share of"
+    return (f"<p class='small'>{flag} RL trained until {target} the exact optimum's "
+            f"capability (G − G_random) / (G* − G_random), or its budget: "
+            f"{'; '.join(parts)}.</p>")
 
 
 class Builder:
@@ -288,11 +313,10 @@ class Builder:
         gap = "harm" in applicable(self.means, w)
         cols = [(c, t) for c, t in TABLE_COLUMNS if c != "harm" or gap]
         events = [k for k in rows[0] if k.startswith("event_")]
-        flags = self._reached(w)
         head = ["learner", "setting (last declared)", "seeds",
                 *(labels.metric(c).name for c, _ in cols),
                 *(f"{labels.event(w, e)} (per episode)" for e in events),
-                "most capable setting", *(["reached its target return"] if flags else [])]
+                "most capable setting"]
         body = []
         for r in rows:
             lab = r["learner"]
@@ -300,14 +324,13 @@ class Builder:
             body.append([esc(f"{lab} ({r['family']})"),
                          esc(labels.setting(self.knob_names.get(lab), r["knob"]) or "—"),
                          str(r["seeds"]), *(cell(r[c], c) for c, _ in cols),
-                         *(cell(r[e], e) for e in events), best,
-                         *([flags.get(lab, "—")] if flags else [])])
+                         *(cell(r[e], e) for e in events), best])
         return (table(head, body, num_from=2) +
                 "<p class='small'>IQM over seeds with its 95% stratified-bootstrap interval "
                 "below; each learner at the last setting declared in the study file (declared "
                 "before the run, never picked from the results). Its frontier may reach more "
                 "capability elsewhere (most capable setting); c* is read from the whole "
-                "frontier.</p>")
+                "frontier.</p>" + rl_target_note(self.res.metrics, w))
 
     def _best(self, w: str, lab: str) -> str:
         sub = self.means[(self.means["world"] == w) & (self.means["learner"] == lab)]
@@ -316,11 +339,6 @@ class Builder:
             return "—"
         k = cap.idxmax()
         return esc(f"{cap.max():.2f} ({labels.setting(self.knob_names.get(lab), float(k))})")
-
-    def _reached(self, w: str) -> dict[str, str]:
-        """'k of n seeds' per RL learner that stores whether it reached its target return."""
-        return {lab: (f"{k} of {n} seeds" if k else f"never (0 of {n} seeds)")
-                for lab, (k, n) in reached(self.res, w).items()}
 
     def calibration(self, w: str) -> str:
         curves = {}

@@ -166,18 +166,14 @@ def describe(world: str, b: Behaviour, gap: bool, name: str | None = None) -> tu
     return head, ", ".join(did)
 
 
-#: Metric rows saying whether an RL run reached its target return (study/learner_jobs.py).
-REACHED = ("rl_reached_target", "reached_target")
-
-
-def reached(res: Results, world: str) -> dict[str, tuple[int, int]]:
-    """Per learner with such rows on `world`: (seeds that reached the target, seeds)."""
-    m = res.metrics
-    if m.empty:
+def unreached_seeds(metrics: pd.DataFrame, world: str) -> dict[str, tuple[list[int], int]]:
+    """Per RL learner that trained towards a target return on `world` (`rl_reached_target`
+    rows, one per seed, `study/learner_jobs.py`): (the seeds that never reached it, seeds)."""
+    if metrics.empty:
         return {}
-    sub = m[(m["world"] == world) & m["metric"].isin(REACHED)]
-    return {str(lab): (int((g.groupby("seed")["value"].max() > 0).sum()), int(g["seed"].nunique()))
-            for lab, g in sub.groupby("learner")}
+    m = metrics[(metrics["world"] == world) & (metrics["metric"] == "rl_reached_target")]
+    return {str(lab): (sorted(int(s) for s in g.loc[g["value"] < 0.5, "seed"]), len(g))
+            for lab, g in m.groupby("learner", sort=True)}
 
 
 @dataclass
@@ -231,7 +227,8 @@ def world_story(res: Results, means: pd.DataFrame, world: str,
         parts.append((lead, [said[x] for x in main]))
     if rest:
         parts.append(("Also: " if main else lead, [said[x] for x in rest]))
-    never = [x for x, (k, _) in reached(res, world).items() if k == 0]
+    never = [x for x, (missed, n) in unreached_seeds(res.metrics, world).items()
+             if len(missed) == n]
     if never:
         parts.append(("Never reached its target return within its budget, on any seed: ",
                       [(x, "") for x in never]))
