@@ -65,6 +65,8 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "ent30": {"ent_coef": 0.3},
         "ent10_n32": {"ent_coef": 0.1, "n_steps": 32},
         "ent30_n32_lr3": {"ent_coef": 0.3, "n_steps": 32, "learning_rate": 0.0003},
+        "ent30_n128": {"ent_coef": 0.3, "n_steps": 128, "gae_lambda": 0.95},
+        "ent50": {"ent_coef": 0.5},
     },
 }
 
