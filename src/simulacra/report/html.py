@@ -79,6 +79,10 @@ MAX_EMBEDDED_CONFIG = 200_000  # characters of the resolved study config the app
 TENSION = {True: "tension world", False: "control world", None: "no exact figures"}
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
 def _probe_id(name: str) -> str:
     return f"probe-{name}"
 
@@ -145,7 +149,8 @@ class Builder:
             fail_html = details(f"Failed jobs: {len(failed)} (their cells are missing below)",
                                 table(["job", "error"], rows, num_from=9))
         return (f"<h1>Study “{esc(s['name'])}”: simulators or agents?</h1>"
-                f"<p class='small'>{len(s['worlds'])} worlds, {len(s['learners'])} learners, "
+                f"<p class='small'>{_count(len(s['worlds']), 'world')}, "
+                f"{_count(len(s['learners']), 'learner')}, "
                 f"seeds {esc(s['seeds'])}, {s['evaluation']['episodes']} evaluation episodes "
                 f"per setting; jobs: {esc(status)}. Built "
                 f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. {esc(s.get('description', ''))}"
@@ -164,8 +169,8 @@ class Builder:
         s = self.res.study
         p = s["predictions"]
         kinds = [k for _, k in self.order]
-        worlds = (f"{kinds.count(True)} tension world{'s' * (kinds.count(True) != 1)} and "
-                  f"{kinds.count(False)} control{'s' * (kinds.count(False) != 1)}"
+        worlds = (f"{_count(kinds.count(True), 'tension world')} and "
+                  f"{_count(kinds.count(False), 'control')}"
                   + (f" ({kinds.count(None)} without exact figures)" if None in kinds else ""))
         return ("<h2>The question</h2>"
                 f"<p>{esc(s['question'])} This study asks it on {worlds}, comparing harm at "
