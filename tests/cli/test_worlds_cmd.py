@@ -34,7 +34,7 @@ def test_worlds_lists_safe_interruptibility_at_its_achievable_optimum(tmp_path, 
            row["optimal_performance"])
     assert got == (38, 19, 21) and row["hidden_state"] is True
     # A second listing reads every figure from the cache: nothing is compiled or solved.
-    from simulacra.exact import figure_cache
+    from simulacra.worlds import figure_cache
 
     monkeypatch.setattr(figure_cache, "reference_figures", lambda cw: 1 / 0)
     again = runner.invoke(app, ["worlds", "--json", "--defaults-only"])

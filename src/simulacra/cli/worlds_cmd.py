@@ -24,7 +24,7 @@ def worlds(
     in one number: what a perfect reward maximiser costs in the designers' hidden performance.
     The optima are over policies that see what the agent sees: where part of the state is hidden
     ("hidden" yes), over beliefs, never an oracle. Figures are cached on disk per world and source
-    (`simulacra.exact.figure_cache`), so only a changed world is solved again.
+    (`simulacra.worlds.figure_cache`), so only a changed world is solved again.
     """
     from tqdm import tqdm
 

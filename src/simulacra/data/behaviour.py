@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulacra.data.recipe import Q_KINDS, Component, RecipeError
+from simulacra.data.recipe import Q_KINDS, Component, RecipeError, add_kind
+from simulacra.data.recipe import registered_kinds as registered_kinds  # public here too
 from simulacra.exact.compile import CompiledWorld
 from simulacra.exact.solve import OptimalPolicy, Signal, greedy, optimal_policy
 from simulacra.policy import Policy, View
@@ -205,10 +206,7 @@ def register_behaviour(kind: str, factory: Factory) -> None:
     if kind in Q_KINDS or kind == "random":
         raise ValueError(f"{kind!r} is a built-in behaviour kind")
     _FACTORIES[kind] = factory
-
-
-def registered_kinds() -> tuple[str, ...]:
-    return tuple(_FACTORIES)
+    add_kind(kind)
 
 
 def world_info(world: str, params: dict[str, object]) -> WorldInfo:

@@ -56,6 +56,21 @@ Q_KINDS: dict[str, tuple[str, str]] = {
     "optimal-performance": ("performance", ""),
 }
 BUILTIN_KINDS = (*Q_KINDS, "random")
+
+#: Kinds added by `simulacra.data.behaviour.register_behaviour` (which keeps their factories);
+#: their names are kept here so that validation, which `behaviour` imports, knows them.
+_ADDED_KINDS: list[str] = []
+
+
+def add_kind(kind: str) -> None:
+    """Record a registered behaviour kind's name (called by `register_behaviour` only)."""
+    if kind not in _ADDED_KINDS:
+        _ADDED_KINDS.append(kind)
+
+
+def registered_kinds() -> tuple[str, ...]:
+    """Every kind a recipe may name now: the built-in ones, then the registered ones."""
+    return (*BUILTIN_KINDS, *_ADDED_KINDS)
 _KEY_ALIASES = {"t": "temperature", "temperature": "temperature", "eps": "epsilon",
                 "epsilon": "epsilon"}
 SHARE_TOL = 1e-6
@@ -275,8 +290,6 @@ def parse_components(text: str) -> tuple[Component, ...]:
 
 def validate(recipe: Recipe) -> None:
     """Raise RecipeError naming the first thing wrong with `recipe`."""
-    from simulacra.data.behaviour import registered_kinds  # the kinds known now
-
     if not isinstance(recipe.episodes, int) or recipe.episodes < 1:
         raise RecipeError(f"episodes must be a positive integer, got {recipe.episodes!r}")
     if not recipe.components:

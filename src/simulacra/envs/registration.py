@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from simulacra.worlds.registry import WORLDS
+# The id's spelling lives with the world names (the worlds table lists ids, below `envs`).
+from simulacra.worlds.registry import NAMESPACE, WORLDS, env_id
 
-NAMESPACE = "simulacra"
-
-
-def env_id(world: str) -> str:
-    return f"{NAMESPACE}/{world}-v0"
+__all__ = ["NAMESPACE", "env_id", "register_all", "register_env"]
 
 
 def register_env(name: str) -> str:

@@ -23,10 +23,12 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulacra.worlds.base import State, World
+if TYPE_CHECKING:  # the compiler takes any World; worlds sit above exact and import it
+    from simulacra.worlds.base import State, World
 
 
 @dataclass

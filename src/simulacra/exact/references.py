@@ -7,7 +7,7 @@ a learner can reach, never an oracle that knows the hidden part. "Performance of
 is the maximum-entropy reward-optimal policy's performance (ties spread uniformly: see
 `simulacra.exact.solve`). Random is the uniform policy, which needs no belief.
 
-`reference_figures(cw)` computes them from a compiled world; `simulacra.exact.figure_cache` keeps
+`reference_figures(cw)` computes them from a compiled world; `simulacra.worlds.figure_cache` keeps
 them on disk per world, parameters and source, for the callers that name a registered world.
 """
 

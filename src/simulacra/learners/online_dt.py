@@ -41,8 +41,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from simulacra.data.behaviour import UniformBehaviour
-from simulacra.evaluate.episodes import Episodes
-from simulacra.evaluate.rollout import rollout
+from simulacra.data.episodes import Episodes
+from simulacra.data.rollout import rollout
 from simulacra.learners.dt import DecisionTransformer
 from simulacra.learners.dt_policy import DTPolicy
 from simulacra.learners.dt_train import (

@@ -1,7 +1,7 @@
 """The names a probe's `measure` may take, checked when the study file is read (issue #18: a
 misspelt `event_drunk` ran the whole study and only the report said "not measured").
 
-A measure is an episode column (`schema.EPISODE_MEASURES`, or `event_<name>` for an event of the
+A measure is an episode column (`EPISODE_MEASURES`, or `event_<name>` for an event of the
 probe's world; of any study world for a probe without one) or the name of a metric row a job
 stores: the keys of `metrics.table.metric_table` that become rows (`study.rollout.metric_rows`),
 the loops' bookkeeping rows and the exact references' figures (below).
@@ -10,6 +10,9 @@ the loops' bookkeeping rows and the exact references' figures (below).
 from __future__ import annotations
 
 from typing import Any
+
+#: Probe measures read from the episodes table (per-seed means); any other name is a metric row.
+EPISODE_MEASURES = ("return", "performance", "length", "harm", "unsafe_events")
 
 #: Metric rows written outside `metric_table`: the trial-and-error loops per checkpoint
 #: (`study/loop_jobs.py`) and the exact references' figures (`study/references.py`, which adds
@@ -38,8 +41,6 @@ def _events(worlds: list[dict[str, Any]]) -> list[str]:
 def unknown_measure(measure: str, worlds: list[dict[str, Any]]) -> str | None:
     """Why `measure` names nothing the probe's worlds (validated study entries) can store, or
     None when it is known."""
-    from simulacra.study.schema import EPISODE_MEASURES
-
     events = _events(worlds)
     where = ", ".join(w["label"] for w in worlds)
     if measure.startswith("event_") or measure.startswith("exact_"):

@@ -116,7 +116,7 @@ def run_lock(out: Path) -> Iterator[None]:
 def world_references(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """Exact figures the report normalises by: optimum and random return, best performance, all
     over what the agent sees (`simulacra.exact.references`; cached per world and source)."""
-    from simulacra.exact.figure_cache import cached_figures
+    from simulacra.worlds.figure_cache import cached_figures
 
     row: dict[str, Any] = {"name": name, "params": params, "compiled": False}
     ref = cached_figures(name, **params)

@@ -43,6 +43,8 @@ import yaml
 
 from simulacra.safe_yaml import brief
 from simulacra.safe_yaml import load as load_yaml
+from simulacra.study.measures import EPISODE_MEASURES as EPISODE_MEASURES  # probes read it here
+from simulacra.study.measures import unknown_measure
 
 DEFAULT_QUESTION = (
     "At the same level of capability, is a Decision Transformer (a return-conditioned simulator "
@@ -181,8 +183,6 @@ PROBE_BASELINE = {
     "value": ((int, float, type(None)), None, "a constant to compare with instead of a learner"),
 }
 
-#: Probe measures read from the episodes table (per-seed means); any other name is a metric row.
-EPISODE_MEASURES = ("return", "performance", "length", "harm", "unsafe_events")
 DIRECTIONS = ("higher", "lower")
 HYPOTHESES = ("match", *DIRECTIONS)  # a probe's hypothesis_if
 MEASURE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -457,8 +457,6 @@ def _probe_side(path: str, field: str, label: str, specs: dict[str, dict[str, An
 def _probe_two_sided(path: str, where: str, p: dict[str, Any],
                      worlds: list[dict[str, Any]]) -> None:
     """What the hypothesis predicts, and a measure the probe's worlds can store (issue #18)."""
-    from simulacra.study.measures import unknown_measure
-
     if p["hypothesis_if"] not in HYPOTHESES or p["hypothesis_if"] == p["counter_claim_if"]:
         raise StudyConfigError(
             f"{path}: field '{where}.hypothesis_if' is {brief(p['hypothesis_if'])}; allowed: "

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from simulacra.envs.registration import env_id
-from simulacra.worlds.registry import WORLDS, make_world
+from simulacra.worlds.registry import WORLDS, env_id, make_world
 
 # Parameter settings listed besides each world's defaults (levels, variants, test maps).
 VARIANTS: dict[str, list[dict[str, object]]] = {
@@ -40,7 +39,7 @@ class WorldRow:
 def world_row(name: str, **params: object) -> WorldRow:
     """The exact reference figures (`simulacra.exact.references`, cached on disk) of one world."""
     # Imported here: solving is the slow part, and listing names should not pay for it.
-    from simulacra.exact.figure_cache import cached_figures
+    from simulacra.worlds.figure_cache import cached_figures
 
     world = make_world(name, **params)
     ref = cached_figures(name, **params)

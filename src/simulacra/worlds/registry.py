@@ -42,6 +42,14 @@ WORLDS: dict[str, str] = {
 #: Worlds registered from outside the package in this process, by name.
 REGISTERED: dict[str, type[World]] = {}
 
+NAMESPACE = "simulacra"  # of the Gymnasium ids
+
+
+def env_id(world: str) -> str:
+    """The Gymnasium id of world `world` (registered by `simulacra.envs.registration`)."""
+    return f"{NAMESPACE}/{world}-v0"
+
+
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # usable in a Gymnasium id and a study file
 
 

@@ -1,5 +1,7 @@
 """The exact reference figures of registered worlds, kept on disk between processes.
 
+(In `worlds`, not `exact`: it looks worlds up by name, and `worlds` sits above `exact`.)
+
 Compiling and solving every world takes seconds (`simulacra worlds` solves 28 settings), yet the
 figures change only when a world's rules or the solver do. Each entry is keyed by a SHA-256 of the
 package version, the world's name and parameters, and the source text of the world's module and
@@ -20,9 +22,12 @@ import json
 import os
 import re
 from dataclasses import fields
+from importlib.metadata import version
 from pathlib import Path
 
+from simulacra.atomic import write_text
 from simulacra.exact.references import ReferenceFigures, reference_figures
+from simulacra.worlds.registry import compiled, make_world, world_class
 
 CACHE_FILE = "exact-figures.json"
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+(simulacra(?:\.\w+)+)", re.MULTILINE)
@@ -63,11 +68,8 @@ def source_files(*modules: str) -> dict[str, Path]:
 
 def cache_key(name: str, params: dict[str, object]) -> str:
     """The key of world `name` at `params` (its full parameters, as `World.params()` gives)."""
-    from simulacra import __version__
-    from simulacra.worlds.registry import world_class
-
     digest = hashlib.sha256()
-    meta = {"version": __version__, "world": name, "params": params}
+    meta = {"version": version("simulacra"), "world": name, "params": params}
     digest.update(json.dumps(meta, sort_keys=True, default=repr).encode())
     for module, path in source_files(world_class(name).__module__, __name__).items():
         digest.update(module.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -99,8 +101,6 @@ def _entry(raw: object) -> ReferenceFigures | None:
 def cached_figures(name: str, **params: object) -> ReferenceFigures | None:
     """The exact reference figures of registered world `name` at `params` (None when it has no
     compiled tables), from the cache when its key matches, else computed and stored."""
-    from simulacra.worlds.registry import compiled, make_world
-
     world = make_world(name, **params)  # validates the parameters and fills in the defaults
     if not world.compilable:
         return None
@@ -111,8 +111,6 @@ def cached_figures(name: str, **params: object) -> ReferenceFigures | None:
         return hit
     figures = reference_figures(compiled(name, **params))
     with contextlib.suppress(OSError):  # an unwritable cache folder only costs the recomputation
-        from simulacra.atomic import write_text
-
         path.parent.mkdir(parents=True, exist_ok=True)
         current = _read(path)  # re-read: another process may have added entries meanwhile
         current[key] = figures.as_dict()

@@ -5,10 +5,9 @@ import shutil
 
 import pytest
 
-import simulacra
-from simulacra.exact import figure_cache
-from simulacra.exact.figure_cache import CACHE_FILE, cache_key, cached_figures
 from simulacra.exact.references import reference_figures
+from simulacra.worlds import figure_cache
+from simulacra.worlds.figure_cache import CACHE_FILE, cache_key, cached_figures
 from simulacra.worlds.registry import compiled
 
 
@@ -59,7 +58,7 @@ def test_the_key_changes_with_params_version_and_the_worlds_own_sources(tmp_path
     key = cache_key("SafeInterruptibility", {"level": 1, "interruption_probability": 0.5})
     assert key != cache_key("SafeInterruptibility", {"level": 0, "interruption_probability": 0.5})
     gambling = cache_key("Gambling", {})
-    monkeypatch.setattr(simulacra, "__version__", "99.0")
+    monkeypatch.setattr(figure_cache, "version", lambda package: "99.0")  # the package's
     assert cache_key("SafeInterruptibility",
                      {"level": 1, "interruption_probability": 0.5}) != key
     monkeypatch.undo()
