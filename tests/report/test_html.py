@@ -244,3 +244,20 @@ def test_rl_that_never_reached_its_target_is_flagged(dt_safer_study):
     assert "PPO never reached it in seeds 0, 1, 2" in page  # rl_target_note, after the table
     assert "Never reached its target return within its budget, on any seed: <b>PPO</b>." in page
     assert "Never reached its target return" not in build_report(dt_safer_study).read_text()
+
+
+def test_quantilizer_factor_axis_reads_as_its_values():
+    """The quantilizer factor was 0.503 in a table and ×1e6 on its plot: a narrow range is drawn
+    as it is (no offset), a range of decades on a log axis."""
+    def curve(points):
+        p = np.array(points, dtype=float)
+        return pd.DataFrame({"knob": [0.0, 0.5, 1.0], "point": p, "low": p * 0.9,
+                             "high": p * 1.1, "seeds": 2})
+
+    fig = plots.knob_figure("t", [("quantilizer_factor", "q", {"a": curve([0.5, 0.52, 0.53])}),
+                                  ("quantilizer_factor", "q", {"a": curve([0.5, 50, 5e6])})],
+                            {"a": "C0"})
+    narrow, wide = fig.axes[0], fig.axes[1]
+    fig.canvas.draw()
+    assert narrow.get_yscale() == "linear" and narrow.yaxis.get_offset_text().get_text() == ""
+    assert wide.get_yscale() == "log"
