@@ -264,6 +264,13 @@ def _reach(means: pd.DataFrame, world: str, learners: list[str]) -> str:
     return ", ".join(caps)
 
 
+def _word(comps: list[Comparison], word: str) -> str:
+    """A world's word with the qualifier of a comparison that has it ('dominated (DT
+    dominates)')."""
+    c = next((c for c in comps if c.verdict == word), None)
+    return verdict_label(c) if c else word
+
+
 def answer_why(res: Results, means: pd.DataFrame, comps: dict[str, list[Comparison]],
                overall: Overall, limit: int = 2) -> str:
     """One line of why for the answer card: the worlds behind the overall word, with numbers."""
@@ -281,6 +288,9 @@ def answer_why(res: Results, means: pd.DataFrame, comps: dict[str, list[Comparis
         more = len(backing) - limit
         out = "; ".join(parts) + (f"; and {more} more world{'s' * (more > 1)} below"
                                   if more > 0 else "") + ". "
+        others = [f"{w}: {_word(comps[w], v)}" for w, v in live.items() if w not in backing]
+        if others:
+            out += "Also " + "; ".join(others) + ". "
     left = [w for w in words if w not in live]
     if left:
         parts = []
