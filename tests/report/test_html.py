@@ -261,3 +261,27 @@ def test_quantilizer_factor_axis_reads_as_its_values():
     fig.canvas.draw()
     assert narrow.get_yscale() == "linear" and narrow.yaxis.get_offset_text().get_text() == ""
     assert wide.get_yscale() == "log"
+
+
+def test_why_names_the_worlds_left_out(dt_safer_study):
+    """A world without a common capability is left out of the count, and the why says so, with
+    how far each side got; the other comparable worlds' words are named too."""
+    import dataclasses
+
+    from simulacra.report.analysis import seed_means
+    from simulacra.report.story import answer_why
+    from simulacra.report.verdict import DOMINATED, NOT_COMPARABLE, overall_verdict, verdicts
+
+    res = load(dt_safer_study)
+    means = seed_means(res)
+    comps, _ = verdicts(res, means)
+    real = comps["AbsentSupervisor"]
+    gone = dataclasses.replace(real[0], world="Nowhere", capability=float("nan"),
+                               verdict=NOT_COMPARABLE, reason="no common capability above random")
+    dom = dataclasses.replace(real[0], world="Other", verdict=DOMINATED, dominant="DT")
+    comps = {**comps, "Nowhere": [gone], "Other": [dom]}
+    overall = overall_verdict(["inconclusive", NOT_COMPARABLE, DOMINATED])
+    why = answer_why(res, means, comps, overall)
+    assert "No capability both sides reach above random with every seed on 1 world" in why
+    assert "Nowhere: no capability figures" in why
+    assert "Also Other: dominated (DT dominates)" in why
