@@ -50,6 +50,7 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "ent30": {"ent_coef": 0.3},
         "lr1e4_ent05": {"learning_rate": 0.0001, "ent_coef": 0.05},
         "ent30_long": {"ent_coef": 0.3, "n_steps": 256, "n_epochs": 10},
+        "ent30_long_g995": {"ent_coef": 0.3, "n_steps": 256, "n_epochs": 10, "gamma": 0.995},
     },
     "dqn": {
         "default": {},
@@ -67,6 +68,7 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "ent30_n32_lr3": {"ent_coef": 0.3, "n_steps": 32, "learning_rate": 0.0003},
         "ent30_n128": {"ent_coef": 0.3, "n_steps": 128, "gae_lambda": 0.95},
         "ent50": {"ent_coef": 0.5},
+        "ent30_adam": {"ent_coef": 0.3, "n_steps": 32, "use_rms_prop": False},
     },
 }
 

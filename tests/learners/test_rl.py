@@ -206,9 +206,11 @@ def test_stop_at_ends_training_at_the_first_check_that_reaches_the_target(tmp_pa
 
 
 def test_a_run_that_never_reaches_the_target_says_so():
-    # 1,024 steps of PPO are one rollout: every check sees the untrained policy.
+    # 8 copies x 128 steps: 1,024 steps of PPO are one rollout, so every check sees the
+    # untrained policy (n_steps given: the world's own file may set another).
     result = train_rl("ppo", "AbsentSupervisor", UNSUPERVISED, steps=1000, seed=0,
-                      hp={"stop_at": 0.95, "stop_check_every": 256}, progress=False)
+                      hp={"stop_at": 0.95, "stop_check_every": 256, "n_envs": 8,
+                          "n_steps": 128}, progress=False)
     t = result.config["target"]
     assert not t["reached"] and t["steps_to_target"] is None
     assert [c[0] for c in t["checks"]] == [256, 512, 768, 1024]
