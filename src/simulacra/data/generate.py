@@ -1,9 +1,10 @@
 """Make a dataset from a recipe: N copies of the world stepped together, in fixed-size waves.
 
 Each wave starts `batch_size` episodes at once (fewer in the last) and steps them until every one
-has ended; finished copies keep being reset and stepped but nothing they do is recorded, so no
-autoreset bookkeeping is needed. Which component makes which episode is allotted exactly from the
-shares (`Recipe.counts`) and shuffled with the recipe's seed.
+has ended, with the one episode loop (`simulacra.data.rollout.play`, which evaluation and the
+learners' own rollouts call too); finished copies keep being reset and stepped but nothing they
+do is recorded, so no autoreset bookkeeping is needed. Which component makes which episode is
+allotted exactly from the shares (`Recipe.counts`) and shuffled with the recipe's seed.
 
 Memory: `waves` yields the dataset one wave at a time, and `simulacra data generate` writes each
 to disk as it comes (`storage.save_waves`), so its memory does not grow with the episode count.
@@ -16,7 +17,7 @@ Determinism: a dataset is a function of (recipe, batch_size). Wave w is seeded w
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib.metadata import version
 
 import numpy as np
@@ -25,98 +26,53 @@ from tqdm.auto import tqdm
 from simulacra.data.behaviour import Mixture, make_mixture, world_info
 from simulacra.data.dataset import Dataset
 from simulacra.data.recipe import Recipe
-from simulacra.engine import Batch, TableBatch
+from simulacra.data.rollout import Wave, play
+from simulacra.engine import Batch
 from simulacra.policy import View
 from simulacra.worlds.registry import make_batch
 
 DEFAULT_BATCH = 1024
 
 
-@dataclass
-class _Wave:
-    """What one wave recorded, step-major: arrays [L, n, ...] and each copy's episode length."""
-
-    obs: np.ndarray  # uint8 [L, n, H, W]
-    actions: np.ndarray  # int64 [L, n]
-    rewards: np.ndarray  # float32 [L, n]
-    performance: np.ndarray  # float32 [L, n]
-    events: np.ndarray  # int16 [L, n, E]
-    terminated: np.ndarray  # bool [L, n]
-    truncated: np.ndarray  # bool [L, n]
-    states: np.ndarray  # int64 [L, n]
-    lengths: np.ndarray  # int64 [n]
-    final_obs: np.ndarray  # uint8 [n, H, W]
-    final_states: np.ndarray  # int64 [n]
-
-
 def wave_seed(seed: int, wave: int) -> int:
     return int(np.random.SeedSequence([seed, wave]).generate_state(1, dtype=np.uint32)[0])
 
 
+class _Assigned:
+    """The mixture with copy i following component assignment[i] from every reset on: dataset
+    generation allots components exactly (`Recipe.counts`) instead of drawing them."""
+
+    def __init__(self, mixture: Mixture, assignment: np.ndarray) -> None:
+        self.mixture, self.assignment = mixture, assignment
+        self.n_actions = mixture.n_actions
+
+    def reset(self, n: int, targets: np.ndarray | None = None, seed: int | None = None) -> None:
+        self.mixture.reset(n, targets, seed=seed)
+        self.mixture.assign(self.assignment)
+
+    def act(self, view: View) -> np.ndarray:
+        return self.mixture.act(view)
+
+    def observe(self, actions: np.ndarray, reward: np.ndarray, done: np.ndarray) -> None:
+        self.mixture.observe(actions, reward, done)
+
+
 def run_wave(
     batch: Batch, policy: Mixture, assignment: np.ndarray, seed: int, exact: bool
-) -> _Wave:
-    """Play one episode in every copy of `batch`, copy i made by component assignment[i].
+) -> Wave:
+    """Play one episode in every copy of `batch`, copy i made by component assignment[i], with
+    the one episode loop (`data.rollout.play`; finished copies are reset, nothing they do is
+    recorded).
 
     `exact`: the world is compiled, so `batch.states` are its state indices (a world without
     tables may still step through table gathers internally; those indices are not recorded).
     """
-    n = batch.n
-
-    def _states(batch: Batch) -> np.ndarray | None:
-        return batch.states.copy() if exact and isinstance(batch, TableBatch) else None
-
     batch.seed(seed)
-    batch.reset()
-    policy.reset(n, seed=seed)
-    policy.assign(assignment)
-    alive = np.ones(n, dtype=bool)
-    lengths = np.zeros(n, dtype=np.int64)
-    final_obs = np.zeros((n, *batch.obs_shape), dtype=np.uint8)
-    final_states = np.full(n, -1, dtype=np.int64)
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "obs", "actions", "rewards", "performance", "events", "terminated", "truncated", "states")}
-    obs = batch.observe()
-    step = 0
-    while alive.any():
-        states = _states(batch)
-        # Every live copy has taken `step` steps; finished copies (reset, ignored) are told the
-        # same, so a time-dependent policy answers the whole batch with one lookup.
-        view = View(obs=obs, t=np.full(n, step, dtype=np.int64), states=states)
-        actions = policy.act(view)
-        res = batch.step(actions)
-        done = res.terminated | res.truncated
-        policy.observe(actions, res.reward, done)
-        cols["obs"].append(np.array(obs, dtype=np.uint8))  # a copy: a batch may reuse buffers
-        cols["actions"].append(actions)
-        cols["rewards"].append(res.reward.astype(np.float32))
-        cols["performance"].append(res.performance.astype(np.float32))
-        cols["events"].append(res.events.astype(np.int16))
-        cols["terminated"].append(res.terminated.copy())
-        cols["truncated"].append(res.truncated.copy())
-        cols["states"].append(states if states is not None else np.full(n, -1, np.int64))
-        lengths += alive
-        ended = alive & done
-        if ended.any():
-            final_obs[ended] = batch.observe()[ended]  # fancy indexing copies
-            after = _states(batch)
-            if after is not None:
-                final_states[ended] = after[ended]
-        alive &= ~done
-        if done.any():
-            # Keep finished copies valid; nothing they do is recorded. (A world with memory
-            # across episodes, FriendFoe's friend and foe, also remembers these choices.)
-            batch.reset(done)
-        obs = batch.observe()
-        step += 1
-    stacked = {k: np.stack(v) for k, v in cols.items()}
-    return _Wave(**stacked, lengths=lengths, final_obs=final_obs, final_states=final_states)
-
-
-def _episode_major(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Step-major [L, n, ...] -> the steps of episode 0, then episode 1, ... [sum(lengths), ...]."""
-    keep = np.arange(x.shape[0])[None, :] < lengths[:, None]  # [n, L]
-    return np.swapaxes(x, 0, 1)[keep]
+    wave = play(batch, _Assigned(policy, assignment), policy_seed=seed, finished="reset")
+    if not exact:
+        wave.states[:] = -1
+        wave.final_states[:] = -1
+    return wave
 
 
 def waves(
@@ -150,9 +106,9 @@ def waves(
                 batch = make_batch(recipe.world, hi - lo, **recipe.params)
             s = wave_seed(recipe.seed, w)
             wave = run_wave(batch, mixture, plan[lo:hi], s, info.tables is not None)
-            cat = {k: _episode_major(getattr(wave, k), wave.lengths)
-                   for k in ("obs", "actions", "rewards", "performance", "events", "terminated",
-                             "truncated", "states")}
+            cat = {k: wave.episode_major(getattr(wave, k))
+                   for k in ("obs", "actions", "rewards", "step_performance", "step_events",
+                             "terminated", "truncated", "states")}
             T = int(wave.lengths.sum())
             yield Dataset(
                 world=recipe.world,
@@ -162,12 +118,12 @@ def waves(
                 n_actions=probe.n_actions,
                 obs=cat["obs"].astype(np.uint8),
                 actions=cat["actions"].astype(np.int64),
-                rewards=cat["rewards"],
-                performance=cat["performance"],
-                events=cat["events"].reshape(T, len(probe.event_names)),
+                rewards=cat["rewards"].astype(np.float32),
+                performance=cat["step_performance"].astype(np.float32),
+                events=cat["step_events"].astype(np.int16).reshape(T, len(probe.event_names)),
                 terminated=cat["terminated"],
                 truncated=cat["truncated"],
-                timesteps=np.concatenate([np.arange(n, dtype=np.int32) for n in wave.lengths]),
+                timesteps=wave.timesteps(),
                 states=cat["states"].astype(np.int64),
                 starts=np.concatenate([[0], np.cumsum(wave.lengths)]).astype(np.int64),
                 final_obs=wave.final_obs,

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from simulacra.data.rollout import play
 from simulacra.engine import Batch, TableBatch
 from simulacra.learners.dt import DecisionTransformer
 from simulacra.learners.dt_train import load_checkpoint
@@ -188,27 +189,14 @@ def load_policy(folder: Path, device: str = "auto", greedy: bool = True,
 # ---- rollouts (used by the tests and the benchmark; evaluation proper lives in evaluate/) ----
 def rollout(policy: DTPolicy, batch: Batch, targets: np.ndarray,
             seed: int | None = None) -> dict[str, np.ndarray]:
-    """One episode in each of the batch's N copies, all stepped together. Returns the returns
-    [N], lengths [N], actions [N, steps] (-1 after the end) and the compiled start states [N]."""
-    n = batch.n
+    """One episode in each of the batch's N copies, all stepped together by the one episode loop
+    (`simulacra.data.rollout.play`). Returns the returns [N], lengths [N], actions [N, steps]
+    (-1 after the end) and the compiled start states [N]."""
     batch.seed(seed)
-    batch.reset()
-    start = batch.states.copy() if isinstance(batch, TableBatch) else np.full(n, -1)
-    policy.reset(n, targets, seed)
-    ret, length = np.zeros(n), np.zeros(n, dtype=np.int64)
-    alive = np.ones(n, dtype=bool)
-    taken: list[np.ndarray] = []
-    while alive.any():
-        a = policy.act(View(obs=batch.observe(), t=batch.t.copy()))
-        a = np.where(alive, a, 0)
-        res = batch.step(a)
-        done = res.terminated | res.truncated
-        ret += np.where(alive, res.reward, 0.0)
-        length += alive
-        taken.append(np.where(alive, a, -1))
-        policy.observe(a, np.where(alive, res.reward, 0.0), done & alive)
-        alive &= ~done
-    return {"returns": ret, "lengths": length, "actions": np.stack(taken, 1), "start": start}
+    wave = play(batch, policy, targets=targets, policy_seed=seed)
+    actions = np.where(wave.live, wave.actions, -1).T
+    return {"returns": wave.returns, "lengths": wave.lengths, "actions": actions,
+            "start": wave.start_states}
 
 
 @torch.no_grad()
