@@ -71,3 +71,29 @@ def test_short_episodes_make_bigger_rounds(tmp_path):
                       tmp_path, progress=False)
     steps = [r.env_steps for r in rounds]
     assert steps == [16, 64, 112]
+
+
+def test_the_loops_training_step_takes_any_action_space():
+    """The loops share offline training's step and loss (`dt_train.action_loss`, `train_step`):
+    continuous actions train too; online mode's entropy bonus needs discrete ones."""
+    from dataclasses import replace
+
+    from simulacra.learners.dt import DecisionTransformer
+    from simulacra.learners.dt_train import Trajectories, model_config
+    from simulacra.learners.online_dt import Updater
+
+    rng = np.random.default_rng(0)
+    data = Trajectories(states=rng.normal(size=(40, 3)).astype(np.float32),
+                        actions=rng.normal(size=(40, 2)).astype(np.float32),
+                        rewards=np.ones(40, np.float32),
+                        timesteps=np.tile(np.arange(10), 4).astype(np.int64),
+                        starts=np.arange(0, 41, 10).astype(np.int64))
+    cfg = LoopConfig(mode="iterated", dt=TrainConfig(context=4, batch_size=8, n_layer=1,
+                                                      hidden=16, device="cpu", progress=False))
+    model = DecisionTransformer(model_config(data, cfg.dt))
+    before = [p.detach().clone() for p in model.parameters()]
+    loss, entropy = Updater(model, cfg, rng, n_actions=2).run(data, 3)
+    assert np.isfinite(loss) and np.isnan(entropy)
+    assert any(not (p == q).all() for p, q in zip(model.parameters(), before, strict=True))
+    with pytest.raises(ValueError, match="discrete"):
+        Updater(model, replace(cfg, mode="online"), rng, n_actions=2)

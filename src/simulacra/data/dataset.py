@@ -3,6 +3,11 @@
 Steps of all episodes are stored back to back; `starts` holds each episode's first step and one
 past the end, so episode i is steps starts[i]:starts[i + 1]. Observation t is what the agent saw
 before action t (the final observation after the last action is in `final_obs`).
+
+`BackToBack` computes what follows from that layout (lengths, episode ids, returns,
+returns-to-go) once, for `Dataset` and for the trainer's `learners.dt_train.Trajectories` (the
+same layout holding only what training reads, with float states or continuous actions for
+Gymnasium tasks).
 """
 
 from __future__ import annotations
@@ -12,8 +17,42 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 
+class BackToBack:
+    """What follows from episodes stored back to back (`starts`, `rewards` [T]): the one
+    implementation, shared by every container of this layout."""
+
+    starts: np.ndarray  # int64 [n_episodes + 1]
+    rewards: np.ndarray  # [T]
+
+    @property
+    def n_episodes(self) -> int:
+        return len(self.starts) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+    def episode_ids(self) -> np.ndarray:
+        """The episode each step belongs to, int64 [T]."""
+        return np.repeat(np.arange(self.n_episodes), self.lengths)
+
+    def episode_end(self) -> np.ndarray:
+        """For each step, one past the last step of its episode, int64 [T]."""
+        return np.repeat(self.starts[1:], np.diff(self.starts))
+
+    def returns(self) -> np.ndarray:
+        """Episode returns, float64 [n_episodes]."""
+        return np.add.reduceat(self.rewards.astype(np.float64), self.starts[:-1])
+
+    def returns_to_go(self) -> np.ndarray:
+        """R_t = r_t + r_{t+1} + ... + r_{end-1} within each episode, float64 [T]: one cumulative
+        sum over all steps, differenced at each step's episode end."""
+        c = np.concatenate([[0.0], np.cumsum(self.rewards, dtype=np.float64)])  # [T + 1]
+        return c[self.episode_end()] - c[:-1]
+
+
 @dataclass
-class Dataset:
+class Dataset(BackToBack):
     world: str
     params: dict[str, object]
     alphabet: str
@@ -36,35 +75,12 @@ class Dataset:
     episode_seed: np.ndarray  # int64 [n_episodes] the seed of the batch that made the episode
     meta: dict[str, object] = field(default_factory=dict)  # recipe, versions, ...
 
-    @property
-    def n_episodes(self) -> int:
-        return len(self.starts) - 1
-
-    @property
-    def lengths(self) -> np.ndarray:
-        return np.diff(self.starts)
-
-    def episode_ids(self) -> np.ndarray:
-        """The episode each step belongs to, int64 [T]."""
-        return np.repeat(np.arange(self.n_episodes), self.lengths)
-
-    def returns(self) -> np.ndarray:
-        return np.add.reduceat(self.rewards.astype(np.float64), self.starts[:-1])
-
     def performances(self) -> np.ndarray:
         return np.add.reduceat(self.performance.astype(np.float64), self.starts[:-1])
 
     def event_totals(self) -> np.ndarray:
         """Event counts per episode, int64 [n_episodes, E]."""
         return np.add.reduceat(self.events.astype(np.int64), self.starts[:-1], axis=0)
-
-    def returns_to_go(self) -> np.ndarray:
-        """R_t = sum of rewards from step t to the episode's end, float64 [T]."""
-        r = self.rewards.astype(np.float64)
-        rtg = np.empty_like(r)
-        for a, b in zip(self.starts[:-1], self.starts[1:], strict=True):
-            rtg[a:b] = np.cumsum(r[a:b][::-1])[::-1]
-        return rtg
 
     def select(self, mask: np.ndarray) -> Dataset:
         """The episodes where `mask` [n_episodes] is True, with everything they recorded."""

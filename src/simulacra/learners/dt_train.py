@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-from simulacra.data.dataset import Dataset
+from simulacra.data.dataset import BackToBack, Dataset
 from simulacra.learners import CheckpointError
 from simulacra.learners.dt import DecisionTransformer, DTConfig
 from simulacra.learners.weights import load_weights
@@ -35,9 +35,10 @@ Monitor = Callable[[int, DecisionTransformer], None]
 
 
 @dataclass
-class Trajectories:
+class Trajectories(BackToBack):
     """Episodes back to back, as the trainer reads them; built from a `Dataset` (boards, discrete
-    actions) or directly (float states, continuous actions, e.g. a Gymnasium task)."""
+    actions) or directly (float states, continuous actions, e.g. a Gymnasium task). Lengths,
+    returns and returns-to-go come from the layout's one implementation (`data.BackToBack`)."""
 
     states: np.ndarray  # uint8 [T, H, W] boards or float32 [T, d] vectors
     actions: np.ndarray  # int64 [T] or float32 [T, act_dim]
@@ -56,20 +57,6 @@ class Trajectories:
     @property
     def discrete(self) -> bool:
         return self.actions.ndim == 1
-
-    def returns(self) -> np.ndarray:
-        """Episode returns, float64 [E]."""
-        return np.add.reduceat(self.rewards.astype(np.float64), self.starts[:-1])
-
-    def returns_to_go(self) -> np.ndarray:
-        """R_t = r_t + r_{t+1} + ... + r_{end-1} within each episode, float64 [T]."""
-        c = np.concatenate([[0.0], np.cumsum(self.rewards, dtype=np.float64)])  # [T + 1]
-        ends = np.repeat(self.starts[1:], np.diff(self.starts))  # [T] one past each step's end
-        return c[ends] - c[:-1]
-
-    def episode_end(self) -> np.ndarray:
-        """For each step, one past the last step of its episode, int64 [T]."""
-        return np.repeat(self.starts[1:], np.diff(self.starts))
 
 
 @dataclass
@@ -255,14 +242,35 @@ def step_nll(model: DecisionTransformer, data: Trajectories, steps: np.ndarray,
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def loss_fn(model: DecisionTransformer, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Cross-entropy (discrete) or mean squared error (continuous) of the action predicted at
-    each real state token; padded steps are left out."""
+def action_loss(model: DecisionTransformer,
+                batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(loss, predictions): cross-entropy (discrete) or mean squared error (continuous) of the
+    action predicted at each real state token, padded steps left out. The predictions are the
+    logits of the real steps [M, A] (discrete) or every step's actions [B, K, A] (continuous),
+    for losses built on top (the online loop's entropy bonus)."""
     pred = model(batch["rtg"], batch["states"], batch["actions"], batch["timesteps"])
     valid = batch["valid"]  # [B, K]
     if model.cfg.discrete:
-        return F.cross_entropy(pred[valid], batch["actions"][valid])
-    return masked_mse(pred, batch["actions"], valid)
+        logits = pred[valid]  # [M, A]
+        return F.cross_entropy(logits, batch["actions"][valid]), logits
+    return masked_mse(pred, batch["actions"], valid), pred
+
+
+def loss_fn(model: DecisionTransformer, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The action loss alone (see `action_loss`)."""
+    return action_loss(model, batch)[0]
+
+
+def train_step(model: DecisionTransformer, opt: torch.optim.Optimizer,
+               sched: torch.optim.lr_scheduler.LRScheduler, loss: torch.Tensor,
+               grad_clip: float) -> None:
+    """One gradient step on `loss`, the one shared by offline training (`train`) and the online
+    and iterated loops (`online_dt.Updater`): clipped gradients, optimiser, then schedule."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    sched.step()
 
 
 def masked_mse(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -320,11 +328,7 @@ def train(data: Trajectories, cfg: TrainConfig, monitor: Monitor | None = None,
     for step in range(cfg.steps):
         batch = sampler.sample(cfg.batch_size, device)
         loss = loss_fn(model, batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
-        sched.step()
+        train_step(model, opt, sched, loss, cfg.grad_clip)
         losses.append(float(loss.detach()))
         if monitor is not None and every > 0 and ((step + 1) % every == 0
                                                   or step == cfg.steps - 1):

@@ -49,9 +49,11 @@ from simulacra.learners.dt_train import (
     Sampler,
     TrainConfig,
     Trajectories,
+    action_loss,
     make_optimizer,
     save_checkpoint,
     train,
+    train_step,
 )
 from simulacra.worlds.registry import make_world
 
@@ -159,6 +161,8 @@ class Updater:
         self.opt, self.sched = make_optimizer(model, cfg.dt, self.device)
         self.tuner = (EntropyTuner(cfg.entropy_target * math.log(n_actions), cfg.entropy_lr,
                                    self.device) if cfg.mode == "online" else None)
+        if self.tuner is not None and not model.cfg.discrete:
+            raise ValueError("online mode's entropy bonus needs discrete actions")
 
     def run(self, data: Trajectories, steps: int) -> tuple[float, float]:
         """`steps` updates on `data`; returns the last loss and the last mean entropy."""
@@ -167,20 +171,17 @@ class Updater:
         loss_v = ent_v = math.nan
         for _ in range(steps):
             batch = sampler.sample(self.cfg.dt.batch_size, self.device)
-            logits = self.model(batch["rtg"], batch["states"], batch["actions"],
-                                batch["timesteps"])[batch["valid"]]  # [M, A]
-            nll = F.cross_entropy(logits, batch["actions"][batch["valid"]])
-            logp = F.log_softmax(logits, -1)
-            entropy = -(logp.exp() * logp).sum(-1).mean()
+            nll, pred = action_loss(self.model, batch)  # any action space
+            entropy = None
+            if self.model.cfg.discrete:  # the policy's entropy over its discrete actions
+                logp = F.log_softmax(pred, -1)  # [M, A]
+                entropy = -(logp.exp() * logp).sum(-1).mean()
             loss = nll if self.tuner is None else nll - self.tuner.alpha * entropy
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.dt.grad_clip)
-            self.opt.step()
-            self.sched.step()
+            train_step(self.model, self.opt, self.sched, loss, self.cfg.dt.grad_clip)
             if self.tuner is not None:
                 self.tuner.update(entropy)
-            loss_v, ent_v = float(nll.detach()), float(entropy.detach())
+            loss_v = float(nll.detach())
+            ent_v = math.nan if entropy is None else float(entropy.detach())
         self.model.eval()
         return loss_v, ent_v
 
