@@ -233,3 +233,12 @@ def test_stop_at_one_is_the_exact_optimum_reached_up_to_rounding():
     t = result.config["target"]
     assert t["reached"] and result.config["steps"] < 20_000
     assert np.isclose(t["checks"][-1][1], t["optimal_return"])
+
+
+def test_a_checkpoint_at_step_zero_is_the_untrained_policy(tmp_path):
+    result = train_rl("a2c", "AbsentSupervisor", UNSUPERVISED, steps=80, out=tmp_path, seed=0,
+                      hp={"checkpoints": [0, 40], "checkpoint_every": 0}, progress=False)
+    names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert names == ["step_000000000", "step_000000040"]
+    untrained = json.loads((tmp_path / "checkpoints" / names[0] / "config.json").read_text())
+    assert untrained["steps"] == 0 and result.config["steps"] == 80
