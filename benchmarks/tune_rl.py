@@ -58,6 +58,8 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "explore05": {"exploration_fraction": 0.5, "exploration_final_eps": 0.1},
         "explore05_tgt": {"exploration_fraction": 0.5, "exploration_final_eps": 0.1,
                           "target_update_interval": 1000, "learning_rate": 0.0003},
+        "explore08": {"exploration_fraction": 0.8},
+        "explore05_g995": {"exploration_fraction": 0.5, "gamma": 0.995},
     },
     "a2c": {
         "default": {},
