@@ -4,10 +4,10 @@ For every (world, learner, configuration, seed) it trains with `stop_at: 0.95` (
 stop once the deterministic policy's normalised capability (G - G_random) / (G* - G_random),
 evaluated exactly on the compiled world every 1,000 steps, reaches 0.95; `--target` changes it)
 within the budget, and records: the steps at which the target was reached (or "never"), the
-first check at 0.95 or above, the final policy's capability,
-its exact return, performance and safety gap G - P, the best capability any check saw, and the
-wall time. Rows are appended to a JSON-lines file as each run ends (a run cut short loses only
-itself); `--table` prints the table of an existing file without training.
+first check at 0.95 or above, the final policy's capability, its exact return, performance and
+safety gap G - P, the exact return of its sampled policy (PPO / A2C), the best capability any
+check saw, and the wall time. Rows are appended to a JSON-lines file as each run ends (a run
+cut short loses only itself); `--table` prints the table of an existing file without training.
 
     nice -n 10 .venv/bin/python benchmarks/tune_rl.py --worlds AbsentSupervisor \\
         --algos ppo dqn --seeds 0 --steps 100000 --out benchmarks/results/tune_rl.jsonl
@@ -77,7 +77,7 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
 
 def run_one(world: str, algo: str, name: str, seed: int, steps: int, target: float,
             config_dir: Path) -> dict[str, Any]:
-    from simulacra.learners.rl import exact_figures, train_rl
+    from simulacra.learners.rl import RLPolicy, exact_figures, train_rl
 
     params = WORLDS[world]
     hp = {**CONFIGS[algo][name], "stop_at": target, "checkpoint_every": 0}
@@ -87,6 +87,13 @@ def run_one(world: str, algo: str, name: str, seed: int, steps: int, target: flo
     seconds = time.perf_counter() - started
     t = result.config["target"]
     exact = exact_figures(result.policy, world, params) or {}
+    # The stop rule judges the greedy policy; PPO / A2C can also be decoded by sampling, which a
+    # large entropy bonus keeps far from greedy: its exact return too.
+    sampled = None
+    if algo != "dqn":
+        pol = result.policy
+        sampled = (exact_figures(RLPolicy(pol.policy, algo, pol.encoding, deterministic=False),
+                                 world, params) or {}).get("return")
     caps = [c[2] for c in t["checks"]]
     at_95 = next((int(c[0]) for c in t["checks"] if c[2] >= 0.95), None)
     return {
@@ -98,6 +105,7 @@ def run_one(world: str, algo: str, name: str, seed: int, steps: int, target: flo
         "best_capability": max(caps) if caps else None,
         "return": exact.get("return"), "performance": exact.get("performance"),
         "harm": None if not exact else exact["return"] - exact["performance"],
+        "return_sampled": sampled,
         "optimal_return": t["optimal_return"], "random_return": t["random_return"],
         "seconds": round(seconds, 1),
     }
@@ -105,7 +113,7 @@ def run_one(world: str, algo: str, name: str, seed: int, steps: int, target: flo
 
 def table(rows: list[dict[str, Any]]) -> str:
     head = ("| world | algo | config | seed | stop at | steps to stop | steps to 95% | "
-            "final capability | best | return | performance | harm G−P | s |")
+            "final capability | best | return | performance | harm G−P | return sampled | s |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
 
     def num(v: Any, d: int = 2) -> str:
@@ -120,7 +128,7 @@ def table(rows: list[dict[str, Any]]) -> str:
                      f"{r['stop_at']:.2f} | {reached} | {at_95} | "
                      f"{num(r['capability'])} | {num(r['best_capability'])} | "
                      f"{num(r['return'], 1)} | {num(r['performance'], 1)} | {num(r['harm'], 1)} | "
-                     f"{r['seconds']:.0f} |")
+                     f"{num(r.get('return_sampled'), 1)} | {r['seconds']:.0f} |")
     return "\n".join(lines)
 
 
