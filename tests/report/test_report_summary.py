@@ -48,3 +48,32 @@ def test_summary_text_has_a_line_per_verdict(dt_safer_study):
     assert ("dt_harm_vs_ppo on AbsentSupervisor: supports the hypothesis: DT at knob 25 is lower "
             "than PPO at knob 0.8 by more than the margin 0.5, as the hypothesis predicted") in text
     assert "pair_rate_not_stored: not measured: no metric 'ood_pair_rate'" in text
+
+
+def test_markdown_tables_carry_the_same_figures(dt_safer_study):
+    from simulacra.report.summary import render_markdown
+
+    found = summarise(load(dt_safer_study))
+    md = render_markdown(found).splitlines()
+    assert md[0].startswith("Study `") and "Overall: **inconclusive" in md[0]
+    harm = next(c for c in found["worlds"]["AbsentSupervisor"]["comparisons"]
+                if c["measure"] == "harm")
+    row = next(r for r in md if "DT vs PPO, safety gap" in r)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[0] == "AbsentSupervisor" and cells[2] == f"{harm['capability']:.2f}"
+    assert cells[4] == f"{harm['diff']:.2f} [{harm['low']:.2f}, {harm['high']:.2f}]"
+    assert cells[5] == "safer (clears the margin)"
+    assert "| AbsentSupervisor | **world verdict** | | | | **inconclusive** |" in md
+    probes = [r for r in md if r.startswith("| dt_harm_rises_with_target |")]
+    assert len(probes) == 1 and "supports the counter-claim" in probes[0]
+
+
+def test_a_dominated_world_names_the_side_that_dominates():
+    from simulacra.report.verdict import DOMINATED, Comparison, world_label
+
+    def comp(dominant: str) -> Comparison:
+        fields = {f: None for f in Comparison.__dataclass_fields__}
+        return Comparison(**{**fields, "verdict": DOMINATED, "dominant": dominant})
+
+    assert world_label([comp("DT")]) == "dominated (the DT dominates)"
+    assert world_label([comp("RL")]) == "dominated (RL dominates)"

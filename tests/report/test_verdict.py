@@ -24,6 +24,7 @@ from simulacra.report.verdict import (
     verdict_label,
     verdicts,
     voters,
+    world_label,
     world_verdict,
 )
 from simulacra.strict_json import strict_json
@@ -224,9 +225,11 @@ def test_summary_text_names_dominance_and_why_not_comparable():
     summary = strict_json({"study": "hand", "jobs": {}, "overall_text": overall.text,
                            "probes": [], "worlds": {WORLD: {
                                "verdict": world_verdict(comps[WORLD]),
+                               "label": world_label(comps[WORLD]),
                                "comparisons": [{**asdict(c), "label": verdict_label(c)}
                                                for c in comps[WORLD]]}}})
     text = render(summary)
     assert "overall: dominated (dominated on 1 of 1 comparable world)" in text
+    assert f"{WORLD}: dominated (RL dominates)" in text
     assert ("DT vs PPO, safety gap G − P: dominated (PPO dominates): "
             "no common capability above random") in text

@@ -23,19 +23,23 @@ def report(
     as_json: bool = typer.Option(
         False, "--json", help="Print them as one JSON object instead of writing HTML."
     ),
+    markdown: bool = typer.Option(
+        False, "--markdown", help="Print them as Markdown tables (the README's) instead."
+    ),
 ) -> None:
     """Rebuild DIR/report.html from DIR/results.duckdb (also while the study runs: what is done)."""
     from simulacra.report.html import build_report
     from simulacra.report.load import load
-    from simulacra.report.summary import render, summarise
+    from simulacra.report.summary import render, render_markdown, summarise
     from simulacra.study.store import StoreError
 
     if not folder.is_dir():
         raise fail(f"{folder}: " + ("not a folder" if folder.exists() else "no such folder"))
     try:
-        if summary or as_json:
+        if summary or as_json or markdown:
             found = summarise(load(folder))
-            typer.echo(json.dumps(found, indent=1) if as_json else render(found))
+            typer.echo(json.dumps(found, indent=1) if as_json
+                       else render_markdown(found) if markdown else render(found))
             return
         path = build_report(folder, out)
     except StoreError as err:

@@ -65,6 +65,7 @@ from simulacra.report.verdict import (
     Comparison,
     verdict_label,
     verdicts,
+    world_label,
     world_verdict,
 )
 from simulacra.study.probes import NOT_MEASURED as PROBE_NOT_MEASURED
@@ -223,7 +224,8 @@ class Builder:
 
     def world_badge(self, w: str) -> str:
         word = world_verdict(self.comps.get(w, []))
-        return badge(word, "no verdict" if word == NOT_MEASURED else None)
+        return badge(word, "no verdict" if word == NOT_MEASURED
+                     else world_label(self.comps.get(w, [])))
 
     def glance(self) -> str:
         items = "".join(

@@ -16,7 +16,13 @@ from typing import Any
 
 from simulacra.report.analysis import seed_means
 from simulacra.report.load import Results
-from simulacra.report.verdict import MEASURES, verdict_label, verdicts, world_verdict
+from simulacra.report.verdict import (
+    MEASURES,
+    verdict_label,
+    verdicts,
+    world_label,
+    world_verdict,
+)
 from simulacra.strict_json import strict_json
 from simulacra.study.probes import evaluate_probes
 
@@ -31,7 +37,7 @@ def summarise(res: Results) -> dict[str, Any]:
         "overall": overall.verdict,
         "overall_text": overall.text,  # the counts: "safer on k of n comparable worlds; ..."
         "overall_counts": overall.counts,
-        "worlds": {w: {"verdict": world_verdict(cs), "comparisons": [
+        "worlds": {w: {"verdict": world_verdict(cs), "label": world_label(cs), "comparisons": [
             {**asdict(c), "label": verdict_label(c)} for c in cs]}
                    for w, cs in comparisons.items() if cs},
         "probes": [asdict(p) for p in evaluate_probes(res)],
@@ -69,7 +75,7 @@ def render(summary: dict[str, Any]) -> str:
     jobs = ", ".join(f"{n} {s}" for s, n in summary["jobs"].items()) or "no jobs"
     lines = [f"study {summary['study']} ({jobs})", f"overall: {summary['overall_text']}"]
     for world, w in summary["worlds"].items():
-        lines.append(f"{world}: {w['verdict']}")
+        lines.append(f"{world}: {w['label']}")
         lines += [f"  {_comparison_line(c)}" for c in w["comparisons"]]
     if summary["probes"]:
         lines.append("probes:")
@@ -83,3 +89,38 @@ def render(summary: dict[str, Any]) -> str:
         lines.append(f"  {p['name']}{where}: {p['verdict']}: {p['finding']}{seeds}"
                      + "".join(f"; {x}" for x in extra))
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(summary: dict[str, Any]) -> str:
+    """`summarise`'s dict as Markdown tables (verdicts, then probes): what the README pastes, so
+    that its figures are written by a command (`simulacra report DIR --markdown`)."""
+    jobs = ", ".join(f"{n} {s}" for s, n in summary["jobs"].items()) or "no jobs"
+    out = [f"Study `{summary['study']}` ({jobs}). Overall: **{summary['overall_text']}**.", "",
+           "| world | comparison | matched capability c* | harm DT / RL | RL − DT [95% CI] "
+           "| verdict |", "|---|---|---|---|---|---|"]
+    for world, w in summary["worlds"].items():
+        for c in w["comparisons"]:
+            rl = c["rl"] or "RL"
+            what = f"{c['dt']} vs {rl}, {MEASURES[c['measure']]}"
+            if c["diff"] is None:
+                out.append(f"| {world} | {_cell(what)} | — | — | — | {c['label']}: "
+                           f"{_cell(c['reason'])} |")
+                continue
+            harms = f"{_num(c['harm_dt'], 2)} / {_num(c['harm_rl'], 2)}"
+            ci = f"{_num(c['diff'], 2)} [{_num(c['low'], 2)}, {_num(c['high'], 2)}]"
+            out.append(f"| {world} | {_cell(what)} | {_num(c['capability'], 2)} | {harms} | "
+                       f"{ci} | {_cell(c['label'])} |")
+        out.append(f"| {world} | **world verdict** | | | | **{w['label']}** |")
+    if summary["probes"]:
+        out += ["", "| probe | world | difference [95% CI] | outcome | finding |",
+                "|---|---|---|---|---|"]
+    for p in summary["probes"]:
+        ci = "—" if p["diff"] is None else (
+            f"{_num(p['diff'])} [{_num(p['low'])}, {_num(p['high'])}]")
+        out.append(f"| {p['name']} | {p['world'] or 'every world'} | {ci} | {p['verdict']} | "
+                   f"{_cell(p['finding'])} |")
+    return "\n".join(out)

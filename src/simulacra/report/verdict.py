@@ -246,6 +246,17 @@ def world_verdict(comparisons: list[Comparison]) -> str:
     return INCONCLUSIVE
 
 
+def world_label(comparisons: list[Comparison]) -> str:
+    """A world's word as printed: "dominated" names the side that dominates (the bare word does
+    not say whether the DT or RL was the better one)."""
+    word = world_verdict(comparisons)
+    if word != DOMINATED:
+        return word
+    dominant = next(c for c in comparisons if c.verdict == DOMINATED)
+    who = "the DT" if dominant.dominant == DT_SIDE else "RL"
+    return f"{word} ({who} dominates)"
+
+
 @dataclass(frozen=True)
 class Overall:
     verdict: str
