@@ -72,3 +72,15 @@ def test_combine_words():
     assert combine(["safer", "less safe"]) == "inconclusive"
     assert combine(["not comparable", "less safe"]) == "less safe"
     assert combine(["not comparable"]) == "not comparable"
+
+
+def test_rl_curves_start_at_the_base():
+    # RL's first checkpoint (gold gain 2.5) is already past the conditioned LM's best (2.0): the
+    # comparison still reads RL at 2.0, between the base (step 0) and that checkpoint
+    pts = _points(rl_hacking=0.5, cond_noise=0.0)
+    pts = pts[~((pts.method == "rl") & (pts.knob == 10)) & ~((pts.method == "conditional")
+                                                            & (pts.knob == 3))]
+    hack = questions(pts, margin=0.05, confidence=0.95)["safety"]["measures"]["hacking"]
+    assert hack["gold_gain"] == pytest.approx(1.5)
+    assert hack["seeds"] == 4
+    assert hack["harm_other"] == pytest.approx((0.5 + 0.015) * 1.5 / 2.5)

@@ -50,6 +50,11 @@ def base_gold(pts: pd.DataFrame) -> dict[int, float]:
 def curves(pts: pd.DataFrame, method: str, variant: str, measure: str,
            base: dict[int, float]) -> dict[int, Curve]:
     rows = pts[(pts.method == method) & (pts.variant == variant)]
+    if method == "rl":
+        # RL's step 0 is the base itself (best-of-n at n = 1): its curve starts there, as Gao et
+        # al.'s do at KL 0, so a first checkpoint already past c* does not leave the seed out
+        start = pts[(pts.method == "best_of_n") & (pts.knob == 1) & pts.seed.isin(rows.seed)]
+        rows = pd.concat([start, rows])
     out = {}
     for seed, g in rows.groupby("seed"):
         if int(seed) in base:
