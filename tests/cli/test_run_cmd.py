@@ -194,3 +194,26 @@ def test_out_pointing_at_a_file_is_a_one_line_error(tmp_path, tiny_study, cli):
     for target in (out, tmp_path / "no" / "such" / "r.html"):  # report --out: a folder, or in none
         res = cli("report", str(out), "--out", str(target))
         assert res.exit_code == 2 and res.output.startswith("error: cannot write"), res.output
+
+
+def test_a_finished_studys_rerun_keeps_its_current_report(tmp_path, tiny_study, cli):
+    import os
+
+    study = tmp_path / "s.yaml"
+    study.write_text(tiny_study)
+    out = tmp_path / "out"
+    args = ("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress")
+    first = cli(*args)
+    assert first.exit_code == 0 and "up to date" not in first.output
+    page = out / "report.html"
+    built = page.stat().st_mtime_ns
+    again = cli(*args)
+    assert again.exit_code == 0 and "up to date: no job ran" in again.output
+    assert page.stat().st_mtime_ns == built  # not rebuilt
+    # A job result newer than the report (e.g. restored by repair) makes the next run rebuild it.
+    result = next(out.glob("jobs/*/result.json"))
+    later = page.stat().st_mtime + 5
+    os.utime(result, (later, later))
+    third = cli(*args)
+    assert third.exit_code == 0 and "up to date" not in third.output
+    assert page.stat().st_mtime_ns != built

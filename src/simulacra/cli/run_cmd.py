@@ -103,9 +103,22 @@ def run(
                f"{folder / 'results.duckdb'}", err=True)
     for job, error in summary.failures:
         typer.secho(f"  failed: {job}: {error}", err=True, fg=typer.colors.RED)
-    if report:
+    if report and _report_is_current(folder, summary):
+        typer.echo(f"report: {folder / 'report.html'} (up to date: no job ran; "
+                   f"`simulacra report {folder}` rebuilds it)")
+    elif report:
         from simulacra.report.html import build_report
 
         typer.echo(f"report: {build_report(folder)}")
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _report_is_current(folder: Path, summary) -> bool:
+    """True when this run changed nothing the report shows: no job ran or failed, and the report
+    is newer than every job's result file (a finished study's rerun then returns in seconds)."""
+    page = folder / "report.html"
+    if summary.done or summary.failed or not page.is_file():
+        return False
+    built = page.stat().st_mtime
+    return all(r.stat().st_mtime <= built for r in folder.glob("jobs/*/result.json"))
