@@ -57,6 +57,10 @@ from simulacra.learners.dt_train import (
 )
 from simulacra.worlds.registry import make_world
 
+#: The loops' own model and optimiser defaults: the online DT's (Zheng et al. 2022) rate 1e-4 on
+#: the gym size, not the offline recipe that `TrainConfig`'s defaults hold.
+LOOP_DT = {"steps": 0, "warmup_steps": 100, "lr": 1e-4, "hidden": 128, "n_layer": 3}
+
 
 @dataclass
 class LoopConfig:
@@ -88,7 +92,7 @@ class LoopConfig:
     """Online mode: target policy entropy as a fraction of log |A|."""
     entropy_lr: float = 1e-3
     """Online mode: learning rate of the entropy weight's logarithm."""
-    dt: TrainConfig = field(default_factory=lambda: TrainConfig(steps=0, warmup_steps=100))
+    dt: TrainConfig = field(default_factory=lambda: TrainConfig(**LOOP_DT))
     """The model and optimiser (its `steps` is unused here; `seed` seeds the whole loop)."""
 
     def __post_init__(self) -> None:
@@ -106,7 +110,7 @@ class LoopConfig:
     @classmethod
     def from_dict(cls, d: dict) -> LoopConfig:
         d = dict(d)
-        dt = TrainConfig.from_dict(dict(d.pop("dt", {}) or {}))
+        dt = TrainConfig.from_dict({**LOOP_DT, **dict(d.pop("dt", {}) or {})})
         known = {f for f in cls.__dataclass_fields__} - {"dt"}
         unknown = set(d) - known
         if unknown:
