@@ -6,7 +6,7 @@ simulacra module counts, at module level or inside a function, except those unde
 (`simulacra.data.generate` -> `data`) or, for a top-level module, the module itself. The order,
 bottom first (docs/architecture.md, "Import layering", draws the same):
 
-    shared (atomic, safe_yaml, strict_json, versions, policy)
+    shared (atomic, safe_yaml, strict_json, versions, policy, progress_bar)
       -> exact -> engine -> worlds -> envs -> data -> learners -> evaluate -> metrics
       -> study -> report -> {reproduce, lm} -> cli -> simulacra (the package's __init__)
 
@@ -23,7 +23,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "simulacra"
 
 ORDER: list[tuple[str, ...]] = [
-    ("atomic", "safe_yaml", "strict_json", "versions", "policy"),
+    ("atomic", "safe_yaml", "strict_json", "versions", "policy", "progress_bar"),
     ("exact",),
     ("engine",),
     ("worlds",),

@@ -26,14 +26,14 @@ def worlds(
     ("hidden" yes), over beliefs, never an oracle. Figures are cached on disk per world and source
     (`simulacra.worlds.figure_cache`), so only a changed world is solved again.
     """
-    from tqdm import tqdm
-
+    from simulacra.progress_bar import progress_bar
     from simulacra.worlds.catalogue import settings, world_row
 
     todo = settings(variants)
     rows = [
         world_row(name, **params)
-        for name, params in tqdm(todo, desc="solving worlds", disable=as_json, leave=False)
+        for name, params in progress_bar(todo, desc="solving worlds", disable=as_json,
+                                         leave=False)
     ]
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in rows], indent=1))

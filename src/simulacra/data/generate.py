@@ -21,7 +21,6 @@ from dataclasses import replace
 from importlib.metadata import version
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from simulacra.data.behaviour import Mixture, make_mixture, world_info
 from simulacra.data.dataset import Dataset
@@ -29,6 +28,7 @@ from simulacra.data.recipe import Recipe
 from simulacra.data.rollout import Wave, play
 from simulacra.engine import Batch
 from simulacra.policy import View
+from simulacra.progress_bar import progress_bar
 from simulacra.worlds.registry import make_batch
 
 DEFAULT_BATCH = 1024
@@ -97,7 +97,7 @@ def waves(
         "versions": {"simulacra": version("simulacra"), "numpy": np.__version__},
     }
     batch: Batch | None = None
-    bar = tqdm(total=recipe.episodes, desc=f"{recipe.world} episodes", unit="ep",
+    bar = progress_bar(total=recipe.episodes, desc=f"{recipe.world} episodes", unit="ep",
                disable=not progress)
     with bar:
         for w, lo in enumerate(range(0, recipe.episodes, batch_size)):

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from simulacra.data.dataset import Dataset
 from simulacra.learners.features import (
@@ -31,6 +30,7 @@ from simulacra.learners.features import (
     mlp,
     write_config,
 )
+from simulacra.progress_bar import progress_bar
 from simulacra.versions import versions
 
 WEIGHTS = "model.safetensors"
@@ -112,7 +112,8 @@ def train_bc(
     net = mlp(encoding.n_features, data.n_actions, config.hidden, config.layers)
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     started = time.perf_counter()
-    bar = tqdm(range(config.steps), desc="bc" if config.q == 1 else "%bc", disable=not progress)
+    bar = progress_bar(range(config.steps), desc="bc" if config.q == 1 else "%bc",
+                       disable=not progress)
     loss_value = float("nan")
     for step in bar:
         idx = torch.from_numpy(rng.integers(0, len(y), config.batch_size))

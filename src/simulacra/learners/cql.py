@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from simulacra.data.dataset import Dataset
 from simulacra.learners.features import (
@@ -38,6 +37,7 @@ from simulacra.learners.features import (
     mlp,
     write_config,
 )
+from simulacra.progress_bar import progress_bar
 from simulacra.versions import versions
 
 WEIGHTS = "model.safetensors"
@@ -129,7 +129,7 @@ def train_cql(
     target = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
     started = time.perf_counter()
-    bar = tqdm(range(config.steps), desc="cql", disable=not progress)
+    bar = progress_bar(range(config.steps), desc="cql", disable=not progress)
     stats = {"td": float("nan"), "penalty": float("nan")}
     for step in bar:
         idx = torch.from_numpy(rng.integers(0, len(tr.actions), config.batch_size))

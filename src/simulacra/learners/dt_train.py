@@ -326,9 +326,9 @@ def train(data: Trajectories, cfg: TrainConfig, monitor: Monitor | None = None,
     losses: list[float] = []
     bar = None
     if cfg.progress:
-        from tqdm.auto import tqdm
+        from simulacra.progress_bar import progress_bar
 
-        bar = tqdm(total=cfg.steps, desc="train dt", unit="step")
+        bar = progress_bar(total=cfg.steps, desc="train dt", unit="step")
     model.train()
     t0 = time.perf_counter()
     for step in range(cfg.steps):

@@ -38,7 +38,6 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from simulacra.data.behaviour import UniformBehaviour
 from simulacra.data.episodes import Episodes
@@ -55,6 +54,7 @@ from simulacra.learners.dt_train import (
     train,
     train_step,
 )
+from simulacra.progress_bar import progress_bar
 from simulacra.worlds.registry import make_world
 
 #: The loops' own model and optimiser defaults: the online DT's (Zheng et al. 2022) rate 1e-4 on
@@ -221,7 +221,8 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
                             "max_timestep": cfg.dt.max_timestep or w.max_steps})
     model, _ = train(Trajectories.from_dataset(data.to_dataset("random")), dt_cfg)
     updater = Updater(model, cfg, rng, w.n_actions)
-    bar = tqdm(total=cfg.env_steps, desc=f"{cfg.mode} DT", unit="step", disable=not progress)
+    bar = progress_bar(total=cfg.env_steps, desc=f"{cfg.mode} DT", unit="step",
+                       disable=not progress)
     bar.update(min(spent, cfg.env_steps))
 
     def record(i: int, collected: Episodes, target: float, traj: Trajectories,
