@@ -27,3 +27,10 @@ def test_a_store_of_something_else_says_what_it_holds(tmp_path):
     _store(tmp_path / "x", "other")
     res = CliRunner().invoke(app, ["report", str(tmp_path / "x")])
     assert res.exit_code == 2 and "holds no gridworld study (tables: other)" in res.output
+
+
+def test_plan_on_a_language_model_store_is_one_line(tmp_path, monkeypatch):
+    _store(tmp_path / "lm", "lm_study")
+    res = CliRunner().invoke(app, ["plan", "--out", str(tmp_path / "lm")])
+    assert res.exit_code == 2 and "language-model study" in res.output
+    assert "Traceback" not in res.output

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulacra.study.store import StoreError, connect
+from simulacra.study.store import StoreError, connect, require_study
 
 
 @dataclass
@@ -35,15 +35,7 @@ def load(folder: str | Path) -> Results:
     path = Path(folder) / "results.duckdb"
     con = connect(path, read_only=True, wait=30.0)  # the runner holds it only to write
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables")
-                  .fetchall()}
-        if "study" not in tables:
-            lm = "lm_study" in tables
-            raise StoreError(
-                f"{path} holds a language-model study, which has no HTML report yet: "
-                f"`simulacra lm run STUDY --out {folder} --json` prints its results"
-                if lm else f"{path} holds no gridworld study (tables: "
-                f"{', '.join(sorted(tables)) or 'none'})")
+        require_study(con, path, Path(folder))
         kv = dict(con.execute("SELECT key, value FROM study").fetchall())
         if "config" not in kv:
             raise StoreError(f"{path}: the store holds no study (was the run interrupted early?)")

@@ -82,7 +82,7 @@ class Plan:
 def finished_times(folder: Path) -> dict[str, tuple[str, float | None]]:
     """{job key: (status, seconds)} from the folder's store; empty when it has none yet."""
     from simulacra.study.runner import STORE_NAME
-    from simulacra.study.store import StoreError, connect
+    from simulacra.study.store import StoreError, connect, require_study
 
     if folder.exists() and not folder.is_dir():
         raise StoreError(f"{folder} is a file, not a study folder; choose another --out")
@@ -91,6 +91,7 @@ def finished_times(folder: Path) -> dict[str, tuple[str, float | None]]:
         return {}
     con = connect(path, read_only=True, wait=30.0)
     try:
+        require_study(con, path, folder)
         rows = con.execute("SELECT key, status, seconds FROM jobs").fetchall()
     finally:
         con.close()

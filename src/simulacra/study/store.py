@@ -156,6 +156,20 @@ def _opening(path: Path, err: duckdb.Error) -> StoreError:
     return _damaged(path, err)
 
 
+def require_study(con: duckdb.DuckDBPyConnection, path: Path, folder: Path) -> None:
+    """StoreError unless the store holds a gridworld study's tables (an LM study's store, or
+    another DuckDB file, would otherwise end in a catalog traceback)."""
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    if {"study", "jobs"} <= tables:
+        return
+    if "lm_study" in tables:
+        raise StoreError(f"{path} holds a language-model study, which has no HTML report or plan "
+                         f"yet: `simulacra lm run STUDY --out {folder} --json` prints its results")
+    raise StoreError(f"{path} holds no gridworld study (tables: "
+                     f"{', '.join(sorted(tables)) or 'none'})")
+
+
 class Store:
     """The writer's handle on a study's DuckDB file."""
 
