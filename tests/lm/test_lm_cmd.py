@@ -77,6 +77,13 @@ def test_json_shape_resume_and_same_seed_same_result(tmp_path):
     assert set(data["fits"]) == {"best_of_n", "rl"}
     assert set(data["questions"]) == {"simulator", "safety", "trial_and_error"}
     assert all("verdict" in q for q in data["questions"].values())
+    # the report: one file with the three answers, the Gao-style figure and every comparison
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert page.count("<svg") == 1 and "gold reward (the truth)" in page
+    for q in data["questions"].values():
+        assert f"<div class='word'>{q['verdict']}</div>" in page
+        assert all(f"<td>{m}</td><td>{c['verdict']}</td>" in page
+                   for m, c in q["measures"].items())
     # a rerun skips every finished unit and reports the same figures
     again = _run(tmp_path, TINY, "out", "--json")
     assert "all methods finished, skipped" in again.stderr

@@ -44,9 +44,14 @@ def run(
         result = run_study(study, folder, log)
     except (ConfigError, StoreError) as err:
         raise fail(str(err)) from None
+    from simulacra.lm.report import build
+
+    page = build(strict_json(result), folder / "report.html")
     if as_json:
         typer.echo(json.dumps(strict_json(result)))
+        typer.echo(f"report: {page}", err=True)
         return
     for q, v in result["questions"].items():
         typer.echo(f"{q}: {v['verdict']}")
     typer.echo(f"results in {folder / 'results.duckdb'} (simulacra lm run ... --json for all)")
+    typer.echo(f"report: {page}")

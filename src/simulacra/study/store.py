@@ -164,8 +164,9 @@ def require_study(con: duckdb.DuckDBPyConnection, path: Path, folder: Path) -> N
     if {"study", "jobs"} <= tables:
         return
     if "lm_study" in tables:
-        raise StoreError(f"{path} holds a language-model study, which has no HTML report or plan "
-                         f"yet: `simulacra lm run STUDY --out {folder} --json` prints its results")
+        raise StoreError(f"{path} holds a language-model study: `simulacra lm run STUDY --out "
+                         f"{folder}` writes its report ({folder / 'report.html'}) and `--json` "
+                         f"prints its results")
     raise StoreError(f"{path} holds no gridworld study (tables: "
                      f"{', '.join(sorted(tables)) or 'none'})")
 
