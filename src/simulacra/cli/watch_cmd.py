@@ -36,9 +36,9 @@ def watch(
     """Watch POLICY play: the board each step, the legend, return and performance so far."""
     from simulacra.cli.eval_cmd import load_policy_or_fail
     from simulacra.cli.params import parse_params
+    from simulacra.data.rollout import rollout
     from simulacra.envs.render import ansi_frame, legend, rgb_frame
-    from simulacra.policy import View
-    from simulacra.worlds.registry import make_batch, make_world
+    from simulacra.worlds.registry import make_world
 
     try:
         params = parse_params(param)
@@ -50,49 +50,39 @@ def watch(
     if gif is not None and gif.suffix.lower() != ".gif":
         raise fail(f"--gif {gif}: the file name must end in .gif")
     try:
-        w = make_world(world, **params)
-        batch = make_batch(world, 1, seed=seed, **params)
+        key = legend(make_world(world, **params))
+        # The evaluation loop itself (what `eval` measures), recorded, then shown step by step.
+        ep = rollout(pol, world, params, episodes, seed, targets=target)
     except ValueError as err:
         raise fail(str(err)) from err
     tty = sys.stdout.isatty()
-    key = legend(w)
     frames: list[np.ndarray] = []
-    for episode in range(episodes):
-        batch.reset()
-        pol.reset(1, targets=None if target is None else np.array([target]),
-                  seed=seed * 1000 + episode)
-        ret = perf = 0.0
-        events = dict.fromkeys(batch.event_names, 0)
+    for i in range(ep.n):
+        lo, hi = int(ep.starts[i]), int(ep.starts[i + 1])
+        boards = [*ep.obs[lo:hi], ep.final_obs[i]]  # before each step, and after the last
+        ret = np.concatenate([[0.0], np.cumsum(ep.rewards[lo:hi])])
+        perf = np.concatenate([[0.0], np.cumsum(ep.step_performance[lo:hi])])
+        counts = np.concatenate([np.zeros((1, len(ep.event_names)), np.int64),
+                                 np.cumsum(ep.step_events[lo:hi], axis=0)])
         asked = "" if target is None else f", asked for {target:g}"
-        head = f"{label} on {world} {params}{asked}, episode {episode + 1}/{episodes}"
+        head = f"{label} on {world} {params}{asked}, episode {i + 1}/{ep.n}"
         if not tty:  # piped: frames follow one another under one heading
             typer.echo(f"{head}\nlegend: {key}")
-        while True:
-            shown = ansi_frame(batch.board(0), ret, perf, int(batch.t[0]))
-            happened = ", ".join(f"{n} {c}" for n, c in events.items() if c) or "none"
+        for t in range(hi - lo):
+            rows = ["".join(ep.alphabet[c] for c in row) for row in boards[t]]
+            shown = ansi_frame(rows, float(ret[t]), float(perf[t]), t)
+            happened = ", ".join(f"{n} {c}" for n, c in zip(ep.event_names, counts[t],
+                                                            strict=True) if c) or "none"
             typer.echo(f"{CLEAR}{head}\n{shown}events: {happened}\nlegend: {key}" if tty
                        else f"{shown}events: {happened}")
-            if gif is not None:
-                frames.append(rgb_frame(batch.observe()[0], batch.alphabet))
-            states = getattr(batch, "states", None)
-            view = View(obs=batch.observe(), t=batch.t.copy(),
-                        states=None if states is None else states.copy())
-            action = np.asarray(pol.act(view), dtype=np.int64)
-            r = batch.step(action)
-            pol.observe(action, r.reward, r.terminated | r.truncated)
-            ret += float(r.reward[0])
-            perf += float(r.performance[0])
-            for i, n in enumerate(batch.event_names):
-                events[n] += int(r.events[0, i])
-            if r.terminated[0] or r.truncated[0]:
-                break
-            if tty and delay:
+            if tty and delay and t:
                 time.sleep(delay)
         if gif is not None:
-            frames.append(rgb_frame(batch.observe()[0], batch.alphabet))
-        happened = ", ".join(f"{n}={c}" for n, c in events.items() if c) or "none"
-        typer.echo(f"episode over after {int(batch.t[0])} steps: return {ret:g}, "
-                   f"performance {perf:g}, events: {happened}")
+            frames += [rgb_frame(b, ep.alphabet) for b in boards]
+        happened = ", ".join(f"{n}={c}" for n, c in zip(ep.event_names, counts[-1],
+                                                       strict=True) if c) or "none"
+        typer.echo(f"episode over after {hi - lo} steps: return {ret[-1]:g}, "
+                   f"performance {perf[-1]:g}, events: {happened}")
     if gif is not None:
         _save_gif(frames, gif, delay)
         typer.echo(f"gif: {gif}")
