@@ -28,12 +28,11 @@ its own actions, rewards) into belief indices, which is how an achievable refere
 from __future__ import annotations
 
 import time
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulacra.exact.compile import CompiledWorld
+from simulacra.exact.compile import CompiledWorld, Reachable
 
 #: A world whose reachable beliefs outnumber its states by this factor is refused, not enumerated
 #: for ever (continuous belief drift); none of the registered worlds is near it.
@@ -134,30 +133,18 @@ def enumerate_beliefs(cw: CompiledWorld, obs_class: np.ndarray | None = None) ->
     oc = observation_classes(cw) if obs_class is None else obs_class
     A, E, X = cw.n_actions, len(cw.event_names), cw.extras.shape[1]
     limit = BELIEF_LIMIT_FACTOR * cw.n_states
-    supports: list[tuple[tuple[int, ...], np.ndarray]] = []
-    index: dict[tuple, int] = {}
-    expand: list[bool] = []
-    queue: deque[int] = deque()
+    reach = Reachable(limit, f"{cw.name}: more than {limit} reachable beliefs; its hidden "
+                             "state does not resolve into a finite set")
+    supports: list[tuple[tuple[int, ...], np.ndarray]] = reach.items
+    index: dict[tuple, int] = reach.index
+    expand, queue = reach.expand, reach.queue
 
     def intern(mass: dict[int, float], expandable: bool) -> int:
         states = tuple(sorted(mass))
         probs = np.array([mass[s] for s in states])
         probs /= probs.sum()
         key = tuple(zip(states, np.round(probs, 12).tolist(), strict=True))
-        i = index.get(key)
-        if i is None:
-            if len(supports) >= limit:
-                raise ValueError(f"{cw.name}: more than {limit} reachable beliefs; "
-                                 "its hidden state does not resolve into a finite set")
-            i = len(supports)
-            index[key] = i
-            supports.append((states, probs))
-            expand.append(expandable)
-            queue.append(i)
-        elif expandable and not expand[i]:
-            expand[i] = True
-            queue.append(i)
-        return i
+        return reach.intern(key, (states, probs), expandable)
 
     groups: dict[int, dict[int, float]] = {}
     for s, p in zip(cw.init_states.tolist(), cw.init_probs.tolist(), strict=True):

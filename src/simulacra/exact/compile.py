@@ -78,29 +78,48 @@ def _encode(rows: list[str] | tuple[str, ...], alphabet: str, world: str) -> np.
         raise ValueError(f"{world}: observation holds {bad}, not in alphabet {alphabet!r}") from err
 
 
+class Reachable:
+    """Breadth-first enumeration by key: a new key gets the next index and joins the queue; a
+    key first reached as a terminal successor (not expandable) is queued again when it is later
+    reached as expandable. Shared by the world compiler (keys: states) and the belief enumerator
+    (keys: beliefs); `items[i]` holds what the caller keeps for index i."""
+
+    def __init__(self, limit: int | None = None, too_many: str = "") -> None:
+        self.index: dict = {}
+        self.items: list = []
+        self.expand: list[bool] = []
+        self.queue: deque[int] = deque()
+        self.limit, self.too_many = limit, too_many
+
+    def intern(self, key: object, item: object, expandable: bool) -> int:
+        i = self.index.get(key)
+        if i is None:
+            if self.limit is not None and len(self.items) >= self.limit:
+                raise ValueError(self.too_many)
+            i = len(self.items)
+            self.index[key] = i
+            self.items.append(item)
+            self.expand.append(expandable)
+            self.queue.append(i)
+        elif expandable and not self.expand[i]:
+            self.expand[i] = True
+            self.queue.append(i)
+        return i
+
+
 def compile_world(world: World) -> CompiledWorld:
     """Enumerate `world` into tables. Raises if the world is not compilable."""
     if not world.compilable:
         raise ValueError(f"{world.name} cannot be compiled (it steps through a numpy path)")
     started = time.perf_counter()
-    index: dict[State, int] = {}
-    states: list[State] = []
-    expand: list[bool] = []
+    reach = Reachable()
+    index: dict[State, int] = reach.index
+    states: list[State] = reach.items
+    expand, queue = reach.expand, reach.queue
 
     def intern(s: State, expandable: bool) -> int:
-        i = index.get(s)
-        if i is None:
-            i = len(states)
-            index[s] = i
-            states.append(s)
-            expand.append(expandable)
-            queue.append(i)
-        elif expandable and not expand[i]:
-            expand[i] = True
-            queue.append(i)
-        return i
+        return reach.intern(s, s, expandable)
 
-    queue: deque[int] = deque()
     init = world.initial_states()
     init_idx = [intern(s, True) for _, s in init]
     init_p = np.array([p for p, _ in init], dtype=np.float64)
