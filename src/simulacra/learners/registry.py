@@ -54,6 +54,11 @@ class LearnerSpec:
     #: The settings a study may give and their defaults (in general: `config`'s fields less the
     #: ones the job sets, plus study-only switches such as `greedy`).
     defaults: Callable[[], dict[str, Any]] = dict
+    #: Settings a study may also give, with the defaults a job reads when they are absent, but
+    #: which the study leaves out of a job's config (so out of its key) unless given: settings
+    #: added after studies ran, whose defaults reproduce what the learner did before they existed,
+    #: so adding them does not turn every finished job of that learner into a new one.
+    optional: Callable[[], dict[str, Any]] = dict
     #: Raises ValueError on settings the learner cannot train with (run when a study is read).
     check: Callable[[dict[str, Any]], None] | None = None
     #: Loads this learner's checkpoint folder as a Policy: `load(folder, **kwargs)`.
