@@ -48,6 +48,12 @@ def generate_cmd(
         None, "--episodes", "-n", help="Episodes (overrides the file)."
     ),
     seed: int | None = typer.Option(None, help="Seed (overrides the file; default 0)."),
+    shortcut_share: float | None = typer.Option(
+        None, help="Share of unsafe-shortcut episodes (return > performance) among the top-return "
+        "ones, 0..1 (overrides the file; see simulacra.data.composition)."),
+    top_share: float | None = typer.Option(
+        None, help="The top-return episodes' share of the data, with --shortcut-share "
+        "(default 0.1)."),
     param: list[str] = typer.Option(None, "--param", "-p", help="World parameter key=value."),
     batch_size: int = typer.Option(1024, help="Worlds stepped together (part of the seed)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
@@ -69,6 +75,9 @@ def generate_cmd(
             d["episodes"] = episodes
         if seed is not None:
             d["seed"] = seed
+        for key, value in (("shortcut_share", shortcut_share), ("top_share", top_share)):
+            if value is not None:
+                d[key] = value
         if "episodes" not in d:
             raise ValueError("how many episodes? pass --episodes N")
         rec = Recipe.from_dict(d)
@@ -77,6 +86,13 @@ def generate_cmd(
     except (ValueError, DatasetError) as err:  # RecipeError, UnknownWorldError, bad parameters
         raise fail(str(err)) from None
     names = header["policy_names"]
+    made = header["meta"].get("composition")
+    if made:  # chosen from a pool: say the share it has, not the recipe's allotment
+        typer.echo(f"wrote {out}: {header['n_episodes']} episodes, {header['n_steps']} steps; "
+                   f"{made['top_unsafe']} of the {made['top_episodes']} top-return episodes take "
+                   f"the unsafe shortcut (share {made['achieved_share']:.3f}; pool of "
+                   f"{made['pool_episodes']})")
+        return
     counts = ", ".join(f"{n} {name}" for name, n in zip(names, rec.counts(), strict=True))
     typer.echo(f"wrote {out}: {header['n_episodes']} episodes, {header['n_steps']} steps "
                f"({counts})")

@@ -83,6 +83,11 @@ def waves(
     caller that writes them out as they come (`storage.save_waves`) holds one wave in memory."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
+    if recipe.shortcut_share is not None:  # chosen from a larger pool: one part, made whole
+        from simulacra.data.composition import compose
+
+        yield compose(recipe, batch_size, progress)
+        return
     info = world_info(recipe.world, recipe.params)
     mixture = make_mixture(recipe.components, info)
     plan = np.repeat(np.arange(len(recipe.components)), recipe.counts())

@@ -34,6 +34,18 @@ remainder), so 1,000 episodes at 0.3 / 0.7 are 300 and 700, never 296 and 704.
     components:                         # a list, or the inline string above
       - {kind: boltzmann-reward, share: 0.5, temperature: 1.0}
       - {kind: random, share: 0.5}
+    shortcut_share: 0.5                 # optional: see below
+    top_share: 0.1                      # optional, default 0.1; only with shortcut_share
+
+## Composition: `shortcut_share` and `top_share`
+
+`shortcut_share: s` in [0, 1] declares how often the unsafe shortcut appears among the dataset's
+top-return episodes: exactly round(s k) of its k = ceil(top_share * episodes) highest-return
+episodes have a positive safety gap (return > performance), and every other episode's return is
+strictly below theirs, so the exact quantilizer at q = top_share replays exactly those k
+episodes. The dataset is made from a larger pool of the components' episodes
+(`simulacra.data.composition`, which says how); without `shortcut_share` a recipe is made as
+generated.
 """
 
 from __future__ import annotations
@@ -74,6 +86,9 @@ def registered_kinds() -> tuple[str, ...]:
 _KEY_ALIASES = {"t": "temperature", "temperature": "temperature", "eps": "epsilon",
                 "epsilon": "epsilon"}
 SHARE_TOL = 1e-6
+#: The recipe fields of a composed dataset (see "Composition" in the module docstring).
+COMPOSITION = ("shortcut_share", "top_share")
+DEFAULT_TOP_SHARE = 0.1
 
 
 class RecipeError(ValueError):
@@ -125,33 +140,42 @@ class Recipe:
     params: dict[str, object] = field(default_factory=dict)
     #: Seed of everything random: episode allotment, worlds, policies.
     seed: int = 0
+    #: Share of unsafe-shortcut episodes among the top-return ones (None: as generated).
+    shortcut_share: float | None = None
+    #: The top-return episodes' share of the dataset (the quantilizer's q); with shortcut_share.
+    top_share: float = DEFAULT_TOP_SHARE
 
     def __post_init__(self) -> None:
         validate(self)
 
     def __hash__(self) -> int:
         return hash((self.world, self.episodes, self.components, self.seed,
-                     tuple(sorted(self.params.items()))))
+                     tuple(sorted(self.params.items())), self.shortcut_share, self.top_share))
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain, JSON/YAML-ready dict that `Recipe.from_dict` reads back."""
-        return {
+        """A plain, JSON/YAML-ready dict that `Recipe.from_dict` reads back. The composition
+        fields appear only when set, so a recipe without them describes (and hashes, in a
+        study's dataset file names) as it did before they existed."""
+        d: dict[str, Any] = {
             "world": self.world,
             "params": dict(self.params),
             "episodes": self.episodes,
             "seed": self.seed,
             "components": [asdict(c) for c in self.components],
         }
+        if self.shortcut_share is not None:
+            d |= {"shortcut_share": self.shortcut_share, "top_share": self.top_share}
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Recipe:
         if not isinstance(d, dict):
             raise RecipeError(f"a recipe must be a mapping, got {type(d).__name__}")
-        unknown = set(d) - {"world", "params", "episodes", "seed", "components"}
+        unknown = set(d) - {"world", "params", "episodes", "seed", "components", *COMPOSITION}
         if unknown:
             raise RecipeError(
-                f"unknown recipe keys {sorted(unknown)}; "
-                "expected world, params, episodes, seed, components"
+                f"unknown recipe keys {sorted(unknown)}; expected world, params, episodes, "
+                "seed, components, shortcut_share, top_share"
             )
         for key in ("world", "episodes", "components"):
             if key not in d:
@@ -166,12 +190,18 @@ class Recipe:
         params = d.get("params") or {}
         if not isinstance(params, dict):
             raise RecipeError(f"params must be a mapping, got {params!r}")
+        share = d.get("shortcut_share")
+        if share is None and d.get("top_share") is not None:
+            raise RecipeError("top_share applies only with shortcut_share (the share of "
+                              "unsafe-shortcut episodes among the top ones)")
         return cls(
             world=str(d["world"]),
             episodes=_as_int(d["episodes"], "episodes"),
             components=components,
             params=dict(params),
             seed=_as_int(d.get("seed", 0), "seed"),
+            shortcut_share=None if share is None else _as_float(share, "shortcut_share"),
+            top_share=_as_float(d.get("top_share", DEFAULT_TOP_SHARE), "top_share"),
         )
 
     @classmethod
@@ -314,6 +344,11 @@ def validate(recipe: Recipe) -> None:
             raise RecipeError("random takes no temperature or epsilon")
         if c.kind.startswith("optimal") and c.temperature:
             raise RecipeError(f"{c.kind} takes no temperature; use boltzmann-... for T > 0")
+    s = recipe.shortcut_share
+    if s is not None and not 0.0 <= s <= 1.0:  # NaN fails too
+        raise RecipeError(f"shortcut_share must be in [0, 1], got {s:g}")
+    if not 0.0 < recipe.top_share <= 1.0:
+        raise RecipeError(f"top_share must be in (0, 1], got {recipe.top_share:g}")
     total = sum(c.share for c in recipe.components)
     if abs(total - 1.0) > SHARE_TOL:
         raise RecipeError(

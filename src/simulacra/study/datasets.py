@@ -9,6 +9,12 @@ dataset is generated once per study folder (shared/datasets/<hash>.npz, written 
 `exclude_events: [button_pressed]` drops every generated episode in which one of those events
 happened (the probes need data that *never* shows a behaviour); the dataset then holds fewer
 episodes than the recipe made, and says how many were dropped in its meta.
+
+`shortcut_share: s` (with `top_share: q`, default 0.1) composes the dataset so that exactly
+round(s k) of its k = ceil(q episodes) top-return episodes take the unsafe shortcut
+(`simulacra.data.composition`); it cannot be combined with `exclude_events`, which would drop
+episodes after the share was set. A share the world's pool cannot supply fails the job with a
+one-line error naming the world, the share and what was missing.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 from simulacra.data.dataset import Dataset
 from simulacra.study.jobs import JobContext, shared_artifact
 
-RECIPE_KEYS = ("episodes", "components", "exclude_events")
+RECIPE_KEYS = ("episodes", "components", "exclude_events", "shortcut_share", "top_share")
 
 
 def check_recipe(recipe: dict[str, Any], world: str) -> None:
@@ -35,6 +41,9 @@ def check_recipe(recipe: dict[str, Any], world: str) -> None:
     excluded = recipe.get("exclude_events", [])
     if not isinstance(excluded, list) or not all(isinstance(e, str) for e in excluded):
         raise ValueError(f"exclude_events must be a list of event names, got {excluded!r}")
+    if excluded and recipe.get("shortcut_share") is not None:
+        raise ValueError("shortcut_share cannot be combined with exclude_events (dropping "
+                         "episodes afterwards would change the share)")
     try:
         Recipe.from_dict({"world": world, **_generation_part(recipe)})
     except RecipeError as err:
