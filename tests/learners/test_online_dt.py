@@ -97,3 +97,69 @@ def test_the_loops_training_step_takes_any_action_space():
     assert any(not (p == q).all() for p, q in zip(model.parameters(), before, strict=True))
     with pytest.raises(ValueError, match="discrete"):
         Updater(model, replace(cfg, mode="online"), rng, n_actions=2)
+
+
+def _hooked(world: str, cfg: LoopConfig, out, start=None):
+    """run_loop, keeping what every round's model was trained on."""
+    seen = []
+    rounds = run_loop(world, {}, cfg, out, progress=False, start=start,
+                      on_round=lambda r, data, model: seen.append(data))
+    return rounds, seen
+
+
+def test_fixed_exploration_asks_every_round_for_its_target(tmp_path):
+    cfg = _cfg("online", env_steps=64, explore="fixed", explore_target=3.0)
+    rounds, seen = _hooked("Gambling", cfg, tmp_path)
+    assert len(rounds) >= 3
+    assert [r.target for r in rounds[1:]] == [3.0] * (len(rounds) - 1)
+    for r, data in zip(rounds[1:], seen[1:], strict=True):
+        collected = data.targets[data.n - 16:]  # this round's 16 episodes, the buffer's last
+        assert (collected == 3.0).all(), r.index
+
+
+def test_keep_offline_keeps_the_start_in_the_buffer_for_good(tmp_path):
+    # A buffer of 16 episodes: without keep_offline the 16 random ones are gone after round 1.
+    kw = dict(env_steps=112, buffer_episodes=16)
+    _, dropped = _hooked("Gambling", _cfg("online", **kw), tmp_path / "a")
+    rounds, kept = _hooked("Gambling", _cfg("online", keep_offline=True, **kw), tmp_path / "b")
+    assert len(rounds) == 7
+    start = kept[0]
+    assert start.n == 16 and np.isnan(start.targets).all()  # random behaviour asks for nothing
+    last = kept[-1]
+    assert last.n == 32  # the start, then the most recent 16 collected episodes
+    assert (last.actions[:16] == start.actions).all() and np.isnan(last.targets[:16]).all()
+    assert not np.isnan(last.targets[16:]).any()
+    assert dropped[-1].n == 16 and not np.isnan(dropped[-1].targets).any()
+
+
+def test_initial_dataset_starts_from_the_given_episodes(tmp_path):
+    from simulacra.data.behaviour import UniformBehaviour
+    from simulacra.data.rollout import rollout
+
+    start = rollout(UniformBehaviour(3), "Gambling", {}, 40, seed=11)
+    cfg = _cfg("online", env_steps=48, initial="dataset")
+    rounds, seen = _hooked("Gambling", cfg, tmp_path, start=start)
+    assert seen[0].n == 40 and (seen[0].actions == start.actions).all()
+    assert rounds[0].env_steps == 0  # the given data does not count against the budget
+    assert [r.env_steps for r in rounds] == [0, 16, 32, 48]
+    with pytest.raises(ValueError, match="needs the starting episodes"):
+        run_loop("Gambling", {}, cfg, tmp_path / "none", progress=False)
+    with pytest.raises(ValueError, match="initial is 'random'"):
+        run_loop("Gambling", {}, _cfg("online", env_steps=48), tmp_path / "both",
+                 progress=False, start=start)
+    with pytest.raises(ValueError, match="of Gambling, not Survival"):
+        run_loop("Survival", {}, cfg, tmp_path / "other", progress=False, start=start)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"explore": "sometimes"}, "explore must be"),
+    ({"explore": "fixed"}, "needs explore_target"),
+    ({"explore": "fixed", "explore_target": "high"}, "needs explore_target"),
+    ({"explore": "fixed", "explore_target": float("nan")}, "needs explore_target"),
+    ({"explore_target": 41}, "only with explore: fixed"),
+    ({"keep_offline": "yes"}, "keep_offline must be"),
+    ({"initial": "file"}, "initial must be"),
+])
+def test_bad_exploration_and_start_options_are_clear_errors(options, message):
+    with pytest.raises(ValueError, match=message):
+        LoopConfig.from_dict(options)

@@ -1,16 +1,28 @@
 """The Decision Transformer as a trial-and-error method: online and iterated DT.
 
-Both loops start from random behaviour and spend a budget of environment steps, like RL from
-scratch, so the two can be compared at equal experience:
+Both loops start from random behaviour (or from a given dataset) and spend a budget of
+environment steps, like RL from scratch, so the two can be compared at equal experience:
 
-    data <- episodes of uniformly random behaviour
+    data <- episodes of uniformly random behaviour (`initial: random`, the default; these steps
+            count against the budget) or the episodes given (`initial: dataset`: offline data
+            the offline DT gets for free too, so they do not count)
     model <- DT trained on data
     repeat until the step budget is spent:
-        collect episodes with the model, conditioned on a target above the best return seen
+        collect episodes with the model, conditioned on the exploration target
         relabel them with the returns they actually got (hindsight: returns-to-go are always
             recomputed from the rewards received, so a failed try is data for a lower target)
         add them to the data (online: a replay buffer of the most recent whole trajectories)
         update the model
+
+The exploration target (`explore`): `best_seen` (the default) asks for the best return in the
+training data + `target_margin` x max(|best|, 1), so the loop chases its own record (and from round
+0 imitates, filtered by reward, whatever first scored highest); `fixed` asks for `explore_target`
+every round (e.g. the return of the safe route), so the loop steers towards a declared return.
+
+What the training data holds: in `iterated` mode every episode (the start and all collections).
+In `online` mode a buffer of the most recent `buffer_episodes` episodes, the start included, so
+the start is dropped as the loop collects; with `keep_offline` the start is kept for good, on top
+of the most recent `buffer_episodes` collected episodes.
 
 Modes:
 - `online` (after Zheng et al. 2022, "Online Decision Transformer"): a stochastic policy (actions
@@ -85,7 +97,17 @@ class LoopConfig:
     retrain: Literal["scratch", "finetune"] = "finetune"
     """Iterated mode: retrain each round from scratch (`pretrain_steps` steps) or fine-tune."""
     target_margin: float = 0.1
-    """Exploration target: best return seen + margin x max(|best return seen|, 1)."""
+    """`explore: best_seen`'s delta: best return seen + margin x max(|best return seen|, 1)."""
+    explore: Literal["best_seen", "fixed"] = "best_seen"
+    """Exploration target: `best_seen` (+ `target_margin`) or `fixed` (`explore_target`)."""
+    explore_target: float | None = None
+    """`explore: fixed`: the return every round's episodes are asked for."""
+    keep_offline: bool = False
+    """Online mode: the starting episodes stay in the buffer for good (beside the most recent
+    `buffer_episodes` collected ones) instead of being dropped as it fills."""
+    initial: Literal["random", "dataset"] = "random"
+    """Start from `initial_episodes` of random behaviour (their steps count against the budget)
+    or from the episodes `run_loop` is given (`dataset`: not counted)."""
     buffer_episodes: int = 2000
     """Online mode: the replay buffer keeps the most recent whole trajectories."""
     entropy_target: float = 0.3
@@ -106,6 +128,21 @@ class LoopConfig:
         if not 0 <= self.entropy_target <= 1:
             raise ValueError(f"entropy_target is a fraction of log|A| in [0, 1], "
                              f"got {self.entropy_target}")
+        if self.explore not in ("best_seen", "fixed"):
+            raise ValueError(f"explore must be 'best_seen' or 'fixed', got {self.explore!r}")
+        fixed = self.explore == "fixed"
+        if fixed and (isinstance(self.explore_target, bool)
+                      or not isinstance(self.explore_target, int | float)
+                      or not math.isfinite(self.explore_target)):
+            raise ValueError(f"explore: fixed needs explore_target, a finite return; got "
+                             f"{self.explore_target!r}")
+        if not fixed and self.explore_target is not None:
+            raise ValueError("explore_target is read only with explore: fixed "
+                             f"(explore is {self.explore!r})")
+        if not isinstance(self.keep_offline, bool):
+            raise ValueError(f"keep_offline must be true or false, got {self.keep_offline!r}")
+        if self.initial not in ("random", "dataset"):
+            raise ValueError(f"initial must be 'random' or 'dataset', got {self.initial!r}")
 
     @classmethod
     def from_dict(cls, d: dict) -> LoopConfig:
@@ -190,36 +227,61 @@ class Updater:
         return loss_v, ent_v
 
 
-def _keep_recent(buffer: Episodes, limit: int) -> Episodes:
-    if buffer.n <= limit:
+def _keep_recent(buffer: Episodes, limit: int, keep_first: int = 0) -> Episodes:
+    """The most recent `limit` episodes of `buffer` after its first `keep_first`, which stay."""
+    if buffer.n <= keep_first + limit:
         return buffer
     mask = np.zeros(buffer.n, dtype=bool)
+    mask[:keep_first] = True
     mask[buffer.n - limit:] = True
     return buffer.select(mask)
+
+
+def exploration_target(cfg: LoopConfig, data: Episodes) -> float:
+    """The return the next round's episodes are asked for (see the module docstring)."""
+    if cfg.explore == "fixed":
+        assert cfg.explore_target is not None  # LoopConfig checked it
+        return float(cfg.explore_target)
+    best = float(data.returns.max())
+    return best + cfg.target_margin * max(abs(best), 1.0)
 
 
 RoundHook = Callable[[Round, Episodes, DecisionTransformer], None]
 
 
 def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
-             progress: bool = True, on_round: RoundHook | None = None) -> list[Round]:
+             progress: bool = True, on_round: RoundHook | None = None,
+             start: Episodes | None = None) -> list[Round]:
     """Run the loop on `world` until `cfg.env_steps` are spent; checkpoints go under `out`.
 
-    `on_round(round, data, model)` is called after every round (round 0 included) with the data
-    the model was trained on and the model itself (in eval mode), e.g. to evaluate it."""
+    `start`: the episodes to start from, given exactly when `cfg.initial` is "dataset" (with
+    recorded steps, of this world). `on_round(round, data, model)` is called after every round
+    (round 0 included) with the data the model was trained on and the model itself (in eval
+    mode), e.g. to evaluate it."""
     w = make_world(world, **params)
     out = Path(out)
     seed = cfg.dt.seed
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    # Random start: the same budget accounting as RL (these steps count).
-    data = rollout(UniformBehaviour(w.n_actions), world, params, cfg.initial_episodes,
-                   seed=seed)
-    spent = int(data.lengths.sum())
+    if cfg.initial == "dataset":
+        if start is None or start.n == 0 or not start.has_steps:
+            raise ValueError("initial: dataset needs the starting episodes, with their steps")
+        if start.world != world:
+            raise ValueError(f"the starting episodes are of {start.world}, not {world}")
+        # Offline data, given for free to the offline DT too: these steps do not count.
+        data, spent, start_name = start, 0, "dataset"
+    else:
+        if start is not None:
+            raise ValueError("starting episodes were given but initial is 'random'")
+        # Random start: the same budget accounting as RL (these steps count).
+        data = rollout(UniformBehaviour(w.n_actions), world, params, cfg.initial_episodes,
+                       seed=seed)
+        spent, start_name = int(data.lengths.sum()), "random"
+    n_start = data.n
     mean_length = float(data.lengths.mean())
     dt_cfg = TrainConfig(**{**asdict(cfg.dt), "steps": cfg.pretrain_steps, "progress": False,
                             "max_timestep": cfg.dt.max_timestep or w.max_steps})
-    model, _ = train(Trajectories.from_dataset(data.to_dataset("random")), dt_cfg)
+    model, _ = train(Trajectories.from_dataset(data.to_dataset(start_name)), dt_cfg)
     updater = Updater(model, cfg, rng, w.n_actions)
     bar = progress_bar(total=cfg.env_steps, desc=f"{cfg.mode} DT", unit="step",
                        disable=not progress)
@@ -242,15 +304,14 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
             entropy=ent, loss=loss,
         )
 
-    # Round 0 is the offline DT of the random data: where the loop starts from.
-    rounds = [record(0, data, math.nan, Trajectories.from_dataset(data.to_dataset("random")),
+    # Round 0 is the offline DT of the starting data: where the loop starts from.
+    rounds = [record(0, data, math.nan, Trajectories.from_dataset(data.to_dataset(start_name)),
                      math.nan, math.nan)]
     if on_round is not None:
         on_round(rounds[0], data, model)
     i = 1
     while spent < cfg.env_steps:
-        best = float(data.returns.max())
-        target = best + cfg.target_margin * max(abs(best), 1.0)
+        target = exploration_target(cfg, data)
         policy = DTPolicy(model, greedy=False)
         n = max(cfg.episodes_per_round, math.ceil(cfg.min_steps_per_round / mean_length))
         with warnings.catch_warnings():
@@ -261,7 +322,8 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
         bar.update(int(new.lengths.sum()))
         data = Episodes.concat([data, new])
         if cfg.mode == "online":
-            data = _keep_recent(data, cfg.buffer_episodes)
+            data = _keep_recent(data, cfg.buffer_episodes,
+                                keep_first=n_start if cfg.keep_offline else 0)
         traj = Trajectories.from_dataset(data.to_dataset("loop"))
         if cfg.mode == "iterated" and cfg.retrain == "scratch":
             model, losses = train(traj, TrainConfig(**{**asdict(dt_cfg), "seed": seed + i}))
@@ -282,31 +344,56 @@ def run_loop(world: str, params: dict, cfg: LoopConfig, out: str | Path,
 from simulacra.learners.dt_policy import load_policy  # noqa: E402  (the spec block closes the file)
 from simulacra.learners.registry import LearnerSpec  # noqa: E402
 
-_STUDY_ONLY = ("greedy", "sweep_targets")  # how the study evaluates, not how the loop trains
+#: How the study evaluates, not how the loop trains. `targets`: returns every checkpoint is also
+#: asked for (the study's DT target grid), beside the best return seen.
+_STUDY_ONLY = ("greedy", "sweep_targets", "targets")
+#: Settings added after studies ran: a study names them only when it changes them, so the job
+#: keys of loops that do not stay what they were (LearnerSpec.optional). The defaults reproduce
+#: the loops from before they existed.
+_ADDED = ("explore", "explore_target", "keep_offline", "initial")
 
 
 def _loop_defaults() -> dict:
-    """LoopConfig's fields less those the job sets (mode, the env_steps budget), its DT's fields
-    less those the job sets, and the study's evaluation switches."""
+    """LoopConfig's fields less those the job sets (mode, the env_steps budget) and the added
+    ones, its DT's fields less those the job sets, and the study's evaluation switches."""
     cfg = LoopConfig()
     out = {f: getattr(cfg, f) for f in LoopConfig.__dataclass_fields__
-           if f not in ("mode", "env_steps", "dt")}
+           if f not in ("mode", "env_steps", "dt", *_ADDED)}
     dt = {k: v for k, v in asdict(cfg.dt).items()
           if k not in ("seed", "progress", "device", "steps")}
     return {**out, "dt": dt, "greedy": True, "sweep_targets": 5}
 
 
+def _loop_optional() -> dict:
+    cfg = LoopConfig()
+    return {**{f: getattr(cfg, f) for f in _ADDED}, "targets": None}
+
+
+def sweep_returns(settings: dict) -> list[float]:
+    """The `targets` setting as returns ([] when absent); ValueError unless a list of numbers."""
+    targets = settings.get("targets")
+    if targets is None:
+        return []
+    if (not isinstance(targets, list | tuple) or not targets
+            or any(isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t)
+                   for t in targets)):
+        raise ValueError(f"targets must be a non-empty list of returns, got {targets!r}")
+    return sorted({float(t) for t in targets})
+
+
 def _check_loop(settings: dict) -> None:
+    sweep_returns(settings)
     LoopConfig.from_dict({k: v for k, v in settings.items() if k not in _STUDY_ONLY})
 
 
 SPECS = tuple(
     LearnerSpec(
         f"{mode}_dt", "dt", f"simulacra.study.loop_jobs:run_{mode}_dt", config=LoopConfig,
-        defaults=_loop_defaults, check=_check_loop,
+        defaults=_loop_defaults, optional=_loop_optional, check=_check_loop,
         load=load_policy if mode == "online" else None,  # both save "online_dt" checkpoints
         knob="checkpoint", knob_values=(0.0, 0.25, 0.5, 0.75, 1.0),
-        doc=f"{mode} DT from random behaviour for budgets.env_steps (the trial-and-error loop); "
-            "knob: the model after that fraction of the steps, asked for the best return seen")
+        doc=f"{mode} DT from random behaviour (or a dataset) for budgets.env_steps (the "
+            "trial-and-error loop); knob: the model after that fraction of the steps, asked for "
+            "the best return seen (and swept over `targets` when given)")
     for mode in ("online", "iterated")
 )
