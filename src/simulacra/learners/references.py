@@ -9,30 +9,38 @@
   the button detour (38 on level 1), never the oracle's draw-dependent route (40).
 - `performance-optimal`: the perfectly safe agent, the same for the hidden performance.
 - `random`: uniform over actions (the only reference that also runs on uncompiled worlds).
-- `quantilizer` (kw `data: Dataset`, `q: float`): the exact q-quantilizer (Taylor 2016) of the
-  data's empirical behaviour distribution β, utility = the episode's return. Construction: with n
-  episodes each of mass 1/n, sort by return; every episode strictly above the threshold return
-  g_q (the largest g with P_β(G ≥ g) ≥ q) gets mass 1/(q n), and the episodes exactly at g_q share
-  the rest of the mass q equally, so the weights sum to 1 and no episode gets more than 1/q times
-  its base mass (Taylor's bound holds with equality at the top). `episode_weights()` returns them.
-- `best-of-n` (kw `data`, `n: int`): the best of n episodes drawn from β with replacement, ties
-  uniform. Its exact distribution over the data's episodes is P(max = g) = F(g)^n − F(g⁻)^n,
+- `quantilizer` (kw `data: Dataset`, `q: float` in (0, 1]): the exact q-quantilizer (Taylor
+  2016) of the data's empirical behaviour distribution β, utility = the episode's return.
+  Construction: with n episodes each of mass 1/n, sort by return; every episode strictly above
+  the threshold return g_q (the largest g with P_β(G ≥ g) ≥ q: the data's global q-quantile)
+  gets mass 1/(q n), and the episodes exactly at g_q share the rest of the mass q equally, so the
+  weights sum to 1 and no episode gets more than 1/q times its base mass (Taylor's bound holds
+  with equality at the top). `episode_weights()` returns them.
+- `best-of-n` (kw `data`, `n: int` ≥ 1): the best of n episodes drawn from β with replacement,
+  ties uniform. Its exact distribution over the data's episodes is P(max = g) = F(g)^n − F(g⁻)^n,
   shared equally by the episodes of return g (`episode_weights()`).
+- `simulator` (kw `data`, `target: float` in return units, optional): the target-matched
+  simulator, β(τ | G ≈ g): replays an episode whose return is nearest g (ties uniform). Each copy
+  takes its g from `reset(targets=...)`, else from `target` (the knob), as a DT does.
 
-How the two data references act: at reset each copy draws an episode from the weights and
-replays its actions while the world stays on that episode's states (compiled indices at the same
-step). On a deterministic world with one start state the replay reproduces the episode exactly.
-Where the world branches off (a stochastic outcome, or a start state the episode did not have),
-the copy redraws, among episodes weighted as above, one that was in the current state at the
-current step, and replays that one; this is the quantilizer conditioned on what has happened, i.e.
-a perfect model of β(a | s_t, t, G in the top set). If no weighted episode ever was there, the
-copy acts uniformly at random for the rest of the episode (`off_data_steps` counts these steps;
-it stays 0 on deterministic worlds).
+How the data references act (`simulacra.learners.replay`): they are these distributions
+conditioned on what the agent has seen. At every branch the world takes (its start state, a
+stochastic outcome) a copy redraws among the data episodes consistent with its history so far
+(the same boards, actions and rewards at every step; kw `on="states"` compares compiled states
+instead, which on a world with hidden state is an oracle), weighted by its rule restricted to
+that set: the quantilizer's weights (G ≥ g_q), best-of-n's, or the simulator's nearest return
+within the set. Where the set holds no qualifying episode (the quantilizer: no G ≥ g_q; the
+simulator: not the data's globally nearest return to g) the copy falls back to the nearest return
+the data reached from that history (the set's best return; the set's nearest to g) and the
+episode is counted (`fell_back`, `fallback_rate`). Where no data episode at all is consistent,
+the copy relaxes to the data that saw its board at that step (Markov), then at any step
+(counted too, and in `relaxed`); it acts uniformly at random only where the data never saw its
+board (`off_data_steps`). On a deterministic world with one start state each copy replays
+its first draw exactly.
 
-The two optimal references act on what a learner sees: the boards (`View.obs`), the step count,
-their own actions and the rewards (`observe`), filtered into a belief (`BeliefWorld.step`). The
-data references act on `View.states` (compiled indices) and `View.t`, which evaluation fills in
-for compiled worlds: they replay data episodes, which were recorded on true states.
+Every reference but random acts on what a learner sees: the boards (`View.obs`), the step count,
+its own actions and the rewards (`observe`). The two optimal ones filter them into a belief
+(`BeliefWorld.step`); the data references match them against the data's episodes.
 """
 
 from __future__ import annotations
@@ -43,9 +51,12 @@ from simulacra.data.dataset import Dataset
 from simulacra.exact.belief import BeliefWorld, belief_world
 from simulacra.exact.solve import OptimalPolicy, TabularPolicy, optimal_policy
 from simulacra.learners.features import sample_rows
+from simulacra.learners.replay import TargetReplay, WeightedReplay
 from simulacra.policy import View
 
-REFERENCES = ("reward-optimal", "performance-optimal", "random", "quantilizer", "best-of-n")
+REFERENCES = ("reward-optimal", "performance-optimal", "random", "quantilizer", "best-of-n",
+              "simulator")
+DATA_REFERENCES = ("quantilizer", "best-of-n", "simulator")
 
 
 class UnknownReferenceError(ValueError):
@@ -66,7 +77,7 @@ def make_reference(name: str, world: str, params: dict | None = None, **kw: obje
         signal = "reward" if name == "reward-optimal" else "performance"
         beliefs = belief_world(compiled(world, **params))
         return ExactPolicy(beliefs, optimal_policy(beliefs.tables, signal), seed=seed)  # type: ignore[arg-type]
-    if name in ("quantilizer", "best-of-n"):
+    if name in DATA_REFERENCES:
         data = kw.pop("data", None)
         if not isinstance(data, Dataset):
             raise ValueError(f"reference {name!r} needs data=<Dataset>")
@@ -76,12 +87,30 @@ def make_reference(name: str, world: str, params: dict | None = None, **kw: obje
             raise ValueError(
                 f"dataset is of {data.world} {data.params}, not of {world} {params}"
             )
+        on = str(kw.pop("on", "observations"))
+        if name == "simulator":
+            target = kw.pop("target", None)
+            g = None if target is None else _number("simulator target", target)
+            return TargetReplay(data, g, seed=seed, on=on)  # type: ignore[arg-type]
         if name == "quantilizer":
-            weights = quantilizer_weights(data.returns(), float(kw.pop("q", 0.1)))  # type: ignore[arg-type]
+            q = _number("quantilizer q", kw.pop("q", 0.1))
+            weights = quantilizer_weights(data.returns(), q)
         else:
-            weights = best_of_n_weights(data.returns(), int(kw.pop("n", 10)))  # type: ignore[arg-type]
-        return ReplayPolicy(data, weights, seed=seed)  # type: ignore[arg-type]
+            n = _number("best-of-n n", kw.pop("n", 10))
+            if n != int(n):
+                raise ValueError(f"best-of-n n must be a whole number, got {n}")
+            weights = best_of_n_weights(data.returns(), int(n))
+        return WeightedReplay(data, weights, seed=seed, on=on)  # type: ignore[arg-type]
     raise UnknownReferenceError(f"unknown reference {name!r}; known: {', '.join(REFERENCES)}")
+
+
+def _number(what: str, value: object) -> float:
+    """`value` as a finite float, or a ValueError naming `what` (a knob given as text, a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{what} must be a number, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {value!r}")
+    return float(value)
 
 
 def quantilizer_weights(returns: np.ndarray, q: float) -> np.ndarray:
@@ -135,17 +164,32 @@ def _need_states(view: View) -> np.ndarray:
     return np.asarray(view.states, dtype=np.int64)
 
 
+class FirstOptimal:
+    """A tabular policy's first most probable action, always: the greedy decode of an optimal
+    policy whose ties are uniform (`OptimalPolicy`), as a TabularPolicy for exact evaluation."""
+
+    def __init__(self, policy: TabularPolicy) -> None:
+        self.policy = policy
+        self.n_actions = policy.n_actions
+
+    def probs(self, states: np.ndarray, t: int) -> np.ndarray:
+        p = self.policy.probs(states, t)
+        return np.eye(self.n_actions)[p.argmax(axis=1)]
+
+
 class ExactPolicy:
     """An exact optimal policy over beliefs (`simulacra.exact.belief`), acting on what a learner
-    sees and sampling uniformly among tied best actions. `policy` is optimal over
+    sees: sampling uniformly among tied best actions, or with `greedy` (the decode switch,
+    `simulacra.evaluate.decode`) always the first of them. `policy` is optimal over
     `beliefs.tables`; each copy's belief is filtered from its boards, actions and rewards."""
 
     def __init__(self, beliefs: BeliefWorld, policy: OptimalPolicy,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, greedy: bool = False) -> None:
         if policy.cw is not beliefs.tables:
             raise ValueError("the policy must be optimal over the beliefs' tables")
         self.beliefs = beliefs
         self.policy = policy
+        self.greedy = greedy
         self.n_actions = policy.n_actions
         self.rng = np.random.default_rng(seed)
         self._belief = np.zeros(0, dtype=np.int64)
@@ -153,10 +197,16 @@ class ExactPolicy:
         self._last: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
+    def acting(self) -> TabularPolicy:
+        """The policy over beliefs it acts by under its decode (for exact evaluation over
+        `beliefs.tables`)."""
+        return FirstOptimal(self.policy) if self.greedy else self.policy
+
+    @property
     def tabular(self) -> TabularPolicy | None:
         """The same policy over compiled states and steps, where nothing is hidden (then every
         belief is a state); None where it is, as the policy depends on the history there."""
-        return None if self.beliefs.hidden else self.policy
+        return None if self.beliefs.hidden else self.acting
 
     def reset(self, n: int, targets: np.ndarray | None = None, seed: int | None = None) -> None:
         if seed is not None:
@@ -193,74 +243,13 @@ class ExactPolicy:
             if rows.any():
                 h = int(min(step, self.policy.cw.max_steps - 1))
                 p[rows] = self.policy.probs(belief[rows], h)
+        if self.greedy:  # ties are exactly equal (uniform), so argmax is the first optimal one
+            return p.argmax(axis=1).astype(np.int64)
         return sample_rows(p, self.rng)
 
     def observe(self, actions: np.ndarray, reward: np.ndarray, done: np.ndarray) -> None:
         self._last = (np.asarray(actions, dtype=np.int64), np.asarray(reward, dtype=np.float64))
         self._ended |= np.asarray(done, dtype=bool)
-
-
-class ReplayPolicy:
-    """Replays data episodes drawn from `weights` (see the module docstring)."""
-
-    def __init__(self, data: Dataset, weights: np.ndarray, seed: int | None = None) -> None:
-        if (data.states < 0).any():
-            raise ValueError(f"{data.world}: the dataset has no compiled states to replay on")
-        self.data = data
-        self.weights = weights / weights.sum()  # [n_episodes]
-        self.n_actions = data.n_actions
-        self.rng = np.random.default_rng(seed)
-        self.off_data_steps = 0
-        # Steps of weighted episodes keyed by (t, state), for redrawing after a branch.
-        ep = data.episode_ids()
-        keep = self.weights[ep] > 0
-        self._keys = data.timesteps[keep].astype(np.int64) * (int(data.states.max()) + 1) + \
-            data.states[keep]
-        order = np.argsort(self._keys, kind="stable")
-        self._sorted_keys = self._keys[order]
-        self._sorted_eps = ep[keep][order]
-        self._stride = int(data.states.max()) + 1
-        self.chosen = np.zeros(0, dtype=np.int64)  # [N] episode each copy replays, -1 off data
-
-    def episode_weights(self) -> np.ndarray:
-        return self.weights.copy()
-
-    def reset(self, n: int, targets: np.ndarray | None = None, seed: int | None = None) -> None:
-        if seed is not None:
-            self.rng = np.random.default_rng(seed)
-        self.chosen = self.rng.choice(len(self.weights), size=n, p=self.weights)
-        self.active = np.ones(n, dtype=bool)  # copies whose episode has not ended
-
-    def _redraw(self, t: int, state: int) -> int:
-        key = t * self._stride + state
-        lo, hi = np.searchsorted(self._sorted_keys, [key, key + 1])
-        if lo == hi:
-            return -1
-        eps = self._sorted_eps[lo:hi]
-        w = self.weights[eps]
-        return int(eps[self.rng.choice(len(eps), p=w / w.sum())])
-
-    def act(self, view: View) -> np.ndarray:
-        states = _need_states(view)
-        t = np.asarray(view.t, dtype=np.int64)
-        d = self.data
-        out = np.empty(len(states), dtype=np.int64)
-        out[:] = 0  # copies whose episode ended act too (evaluation ignores them)
-        for i in np.flatnonzero(self.active):
-            e = self.chosen[i]
-            if e >= 0:
-                step = d.starts[e] + t[i]
-                if t[i] >= d.lengths[e] or d.states[step] != states[i]:
-                    e = self.chosen[i] = self._redraw(int(t[i]), int(states[i]))
-            if e < 0:
-                self.off_data_steps += 1
-                out[i] = self.rng.integers(self.n_actions)
-            else:
-                out[i] = d.actions[d.starts[e] + t[i]]
-        return out
-
-    def observe(self, actions: np.ndarray, reward: np.ndarray, done: np.ndarray) -> None:
-        self.active &= ~np.asarray(done, dtype=bool)
 
 
 # ---- registry (simulacra.learners.registry): how studies name these references --------------
@@ -279,8 +268,12 @@ SPECS = (
     LearnerSpec("best_of_n", "reference", f"{_JOBS}:run_best_of_n", knob="n",
                 knob_values=(1, 4, 16), needs_dataset=True,
                 doc="best of n episodes drawn from the job's dataset"),
-    LearnerSpec("data", "reference", f"{_JOBS}:run_data", knob="target_fraction",
-                knob_values=(0.0, 0.25, 0.5, 0.75, 1.0), needs_dataset=True,
+    LearnerSpec("simulator", "reference", f"{_JOBS}:run_simulator", knob="target",
+                needs_dataset=True,
+                doc="target-matched simulator of the job's dataset: replays episodes whose return "
+                    "is nearest the knob's target (return units; no default: give knob_values, "
+                    "or let the grid pair it with a DT's targets), conditioned on the history"),
+    LearnerSpec("data", "reference", f"{_JOBS}:run_data", knob="target", needs_dataset=True,
                 doc="the job's dataset itself: its episodes with return >= the knob's target (as "
                     "DT's knob), i.e. the behaviour a perfect return-conditioned model would "
                     "reproduce"),
