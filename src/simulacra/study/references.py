@@ -1,4 +1,5 @@
-"""Job functions of the exact references: reward-optimal, performance-optimal and random.
+"""Job functions of the references: the exact ones (reward-optimal, performance-optimal, random)
+and the data yardsticks (quantilizer, best-of-n, target-matched simulator, the data itself).
 
 They need no training: the policy comes from `simulacra.learners.references.make_reference`, is
 rolled out like any learner (`simulacra.evaluate.rollout`) for the episode rows, and on compiled
@@ -60,7 +61,9 @@ def run_random(ctx: JobContext) -> JobResult:
 
 
 def _run_from_data(ctx: JobContext, reference: str, kw: str) -> JobResult:
-    """A data reference (quantilizer: knob q; best-of-n: knob n), each knob value evaluated."""
+    """A data reference (quantilizer: knob q; best-of-n: knob n; simulator: knob target, a
+    return), each knob value evaluated, with its `yardstick_fallback_rate` (the share of
+    episodes whose history held no qualifying data episode: `learners.replay`) as a metric row."""
     from simulacra.study.rollout import merge
 
     job = ctx.job
@@ -68,15 +71,18 @@ def _run_from_data(ctx: JobContext, reference: str, kw: str) -> JobResult:
     seed, n = job.seed, job.evaluation.episodes
     data = job_dataset(ctx)
     values = job.knob.values
+    if not values:
+        raise ValueError(f"{reference} needs knob_values ({kw})")
     parts = []
     for i, k in enumerate(values):
         ctx.progress(i, len(values))
-        arg = float(k) if kw == "q" else int(k)
-        policy = make_reference(reference, name, params, seed=seed, data=data, **{kw: arg})
+        policy = make_reference(reference, name, params, seed=seed, data=data, **{kw: float(k)})
         eps = rollout(policy, name, params, episodes=n, seed=seed)
-        parts.append(result_from_episodes(eps, job.evaluation.replays, knob=float(k),
-                                          first=i * n, data=data,
-                                          metrics=job.evaluation.metrics))
+        part = result_from_episodes(eps, job.evaluation.replays, knob=float(k), first=i * n,
+                                    data=data, metrics=job.evaluation.metrics)
+        part.metrics.append({"metric": "yardstick_fallback_rate", "value": policy.fallback_rate,
+                             "knob": float(k)})
+        parts.append(part)
     ctx.progress(len(values), len(values))
     return merge(parts)
 
@@ -87,6 +93,11 @@ def run_quantilizer(ctx: JobContext) -> JobResult:
 
 def run_best_of_n(ctx: JobContext) -> JobResult:
     return _run_from_data(ctx, "best-of-n", "n")
+
+
+def run_simulator(ctx: JobContext) -> JobResult:
+    """The target-matched simulator of the job's dataset at each knob value (a target return)."""
+    return _run_from_data(ctx, "simulator", "target")
 
 
 def run_data(ctx: JobContext) -> JobResult:
