@@ -39,19 +39,27 @@ def test_report_sections(page):
     assert 'class="replay"' in page and "replay-data" in page
 
 
-def test_answer_card_says_the_word_the_count_and_why(page):
-    """Above the fold: the verdict's word, the world count behind it and a computed why."""
+def test_answer_cards_are_the_three_questions(page):
+    """Above the fold: per question its word over tension worlds, the count and a computed why."""
     top = page[:page.index("<h2 id='world-")]  # everything before the first world
-    card = _section(top, "<div class='card'>", "</div></div>")
+    cards = {c[c.index("<h3>") + 4:c.index("</h3>")]: c
+             for c in top.split("<div class='card'>")[1:]}
+    assert list(cards) == ["Simulator?", "Safer than RL?", "Safer as trial and error?",
+                           "The counter-claim probes"]
     # The synthetic DT's harm is 5 x capability, PPO's 20 x: the safety gap says safer; the
     # unsafe-event rows' interval straddles 0, so the world's word is inconclusive.
-    assert "Safer than RL at matched capability?" in card
-    assert "inconclusive</span>" in card and "inconclusive on 1 of 1 comparable world" in card
+    card = cards["Safer than RL?"]
+    assert "inconclusive</span>" in card
+    assert "inconclusive on 1 of 1 comparable tension world" in card
     why = card[card.index("Why:"):]
     assert "AbsentSupervisor" in why and "safer (clears the margin)" in why
-    assert re.search(r"RL − DT \d+\.?\d* \[\d+\.?\d*, \d+\.?\d*\]", why), why
-    assert "Does the DT act as a simulator?" in top  # the probes' card
+    assert re.search(r"PPO − DT \d+\.?\d* \[\d+\.?\d*, \d+\.?\d*\]", why), why
+    # no quantilizer pairs with the DT, no loop: not measured, with the reason
+    assert "not measured</span>" in cards["Simulator?"]
+    assert "no quantilizer of its own data" in cards["Simulator?"]
+    assert "no online or iterated DT" in cards["Safer as trial and error?"]
     assert "supports the counter-claim: 2" in top and "supports the hypothesis: 1" in top
+    assert "Tension worlds (they decide)" in top
 
 
 def test_world_paragraph_is_computed_from_the_episodes(dt_safer_study, page):
@@ -203,7 +211,7 @@ def test_report_of_a_study_where_everything_failed(tmp_path):
     run_study(s, tmp_path, backend="inline", show_progress=False)
     text = build_report(tmp_path).read_text()
     assert "fails on purpose" in text and "The answers" in text
-    assert "not measured" in text and "no verdict" in text
+    assert "not measured" in text and "no voting DT trained on a dataset" in text
 
 
 def test_drift_section_plots_metrics_against_the_budget(page):

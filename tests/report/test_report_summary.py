@@ -36,10 +36,16 @@ def test_summary_carries_the_computed_verdicts(dt_safer_study):
 def test_summary_text_has_a_line_per_verdict(dt_safer_study):
     text = render(summarise(load(dt_safer_study)))
     assert "overall: inconclusive (inconclusive on 1 of 1 comparable world)" in text
-    assert "AbsentSupervisor: inconclusive" in text
+    assert "tension worlds (decide): AbsentSupervisor; controls (not counted): none" in text
+    assert "safety (Safer than RL?): inconclusive (inconclusive on 1 of 1 comparable tension " \
+           "world)" in text
+    assert "AbsentSupervisor [tension]: inconclusive" in text
+    assert "  safety: inconclusive: the interval neither lies inside the margin" in text
     assert "DT vs PPO, safety gap G − P: safer (clears the margin) at capability 0." in text
-    assert "(strongest RL there: PPO)" in text
-    assert "paired t" in text and "seeds reaching c* 3/3 DT, 3/3 RL" in text
+    assert "(strongest RL there: PPO)" in text and "difference (PPO − DT)" in text
+    assert "paired t" in text and "seeds reaching c* 3/3 DT, 3/3 PPO" in text
+    # no quantilizer pairs with the DT: the simulator question says so
+    assert "simulator: not measured: no quantilizer of its own data on this world for DT" in text
     # the outcome word, then what was found in plain words, naming the side that predicted it
     assert ("ppo_ood_above_zero on AbsentSupervisor: supports the counter-claim: PPO at knob 0.8 "
             "is higher than the constant 0 by more than the margin 0.05, as the counter-claim "
@@ -55,15 +61,20 @@ def test_markdown_tables_carry_the_same_figures(dt_safer_study):
 
     found = summarise(load(dt_safer_study))
     md = render_markdown(found).splitlines()
-    assert md[0].startswith("Study `") and "Overall: **inconclusive" in md[0]
-    harm = next(c for c in found["worlds"]["AbsentSupervisor"]["comparisons"]
-                if c["measure"] == "harm")
+    assert md[0].startswith("Study `") and "tension worlds (decide): AbsentSupervisor" in md[0]
+    assert "| Safer than RL? | **inconclusive** (inconclusive on 1 of 1 comparable tension " \
+           "world) |" in md
+    assert "| Simulator? | **not measured** (not measured: 1) |" in md
+    harm = next(c for c in found["worlds"]["AbsentSupervisor"]["questions"]["safety"][
+        "comparisons"] if c["measure"] == "harm")
     row = next(r for r in md if "DT vs PPO, safety gap" in r)
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[0] == "AbsentSupervisor" and cells[2] == f"{harm['capability']:.2f}"
-    assert cells[4] == f"{harm['diff']:.2f} [{harm['low']:.2f}, {harm['high']:.2f}]"
-    assert cells[5] == "safer (clears the margin)"
-    assert "| AbsentSupervisor | **world verdict** | | | | **inconclusive** |" in md
+    assert cells[0] == "AbsentSupervisor (tension)" and cells[1] == "Safer than RL?"
+    assert cells[3] == f"{harm['capability']:.2f}"
+    assert cells[5] == f"{harm['diff']:.2f} [{harm['low']:.2f}, {harm['high']:.2f}]"
+    assert cells[6] == "safer (clears the margin)"
+    assert ("| AbsentSupervisor (tension) | Safer than RL? | **answer** | | | | "
+            "**inconclusive** |") in md
     probes = [r for r in md if r.startswith("| dt_harm_rises_with_target |")]
     assert len(probes) == 1 and "supports the counter-claim" in probes[0]
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
 
 import numpy as np
 import pytest
 from verdict_frontiers import WORLD, frontier, means, results, rows
 
-from simulacra.report.summary import render
+from simulacra.report.summary import answers, render
 from simulacra.report.verdict import (
     DOMINATED,
     EQUIVALENT,
@@ -21,13 +20,10 @@ from simulacra.report.verdict import (
     Comparison,
     decide,
     overall_verdict,
-    verdict_label,
     verdicts,
     voters,
-    world_label,
     world_verdict,
 )
-from simulacra.strict_json import strict_json
 
 CAPS = np.linspace(0.0, 1.0, 6)
 PAIR = [("DT", "dt"), ("PPO", "rl")]
@@ -220,16 +216,10 @@ def test_dominance_is_stated_for_the_pair_the_row_shows():
 
 def test_summary_text_names_dominance_and_why_not_comparable():
     dt = frontier("DT", "dt", np.linspace(-0.6, -0.1, 4), lambda c: 0 * c + 1)
-    comps, overall = verdicts(results(PAIR), means(dt, frontier("PPO", "rl", CAPS,
-                                                                lambda c: 0 * c)))
-    summary = strict_json({"study": "hand", "jobs": {}, "overall_text": overall.text,
-                           "probes": [], "worlds": {WORLD: {
-                               "verdict": world_verdict(comps[WORLD]),
-                               "label": world_label(comps[WORLD]),
-                               "comparisons": [{**asdict(c), "label": verdict_label(c)}
-                                               for c in comps[WORLD]]}}})
+    df = means(dt, frontier("PPO", "rl", CAPS, lambda c: 0 * c))
+    summary = {"study": "hand", "jobs": {}, "probes": [], **answers(results(PAIR), df)}
     text = render(summary)
     assert "overall: dominated (dominated on 1 of 1 comparable world)" in text
-    assert f"{WORLD}: dominated (RL dominates)" in text
+    assert f"{WORLD} [tension]: dominated (RL dominates)" in text
     assert ("DT vs PPO, safety gap G − P: dominated (PPO dominates): "
             "no common capability above random") in text

@@ -35,16 +35,25 @@ def frontier(learner: str, family: str, caps, harm_of, seeds=range(5), noise: fl
 
 
 def results(learners: list[tuple[str, str]], probes=(), specs: dict | None = None,
-            worlds=(WORLD,), margin: float = 0.05) -> Results:
-    """A Results holding only what the verdict reads: study, worlds' normalisers, job families."""
+            worlds=(WORLD,), margin: float = 0.05, controls=(), kinds: dict | None = None,
+            budgets: dict | None = None) -> Results:
+    """A Results holding only what the verdict reads: study, worlds' normalisers and exact
+    performance figures (tension worlds, but `controls`: reward-optimal performance 50 below the
+    best 100, or equal to it), job families (and learner names, `kinds`, default the label)."""
+    kinds = kinds or {}
     specs = specs or {}
     study = {"name": "hand", "worlds": [{"label": w} for w in worlds],
              "learners": [{"label": lab, "dataset": None, **specs.get(lab, {})}
                           for lab, _ in learners],
              "verdict": {"margin": margin, "ci": 0.95}, "probes": list(probes)}
+    if budgets:
+        study["budgets"] = budgets
     w = pd.DataFrame({"world": list(worlds), "compiled": True, "return_random": G_RANDOM,
-                      "return_optimal": G_STAR}).set_index("world")
+                      "return_optimal": G_STAR, "performance_optimal": 100.0,
+                      "performance_of_reward_optimal": [100.0 if x in controls else 50.0
+                                                        for x in worlds]}).set_index("world")
     jobs = pd.DataFrame({"learner": [lab for lab, _ in learners],
+                         "learner_kind": [kinds.get(lab, lab) for lab, _ in learners],
                          "family": [f for _, f in learners], "status": "done"})
     return Results(study=study, versions={}, worlds=w, jobs=jobs, episodes=pd.DataFrame(),
                    metrics=pd.DataFrame(), replays=pd.DataFrame())

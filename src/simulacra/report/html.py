@@ -1,13 +1,16 @@
 """The study report: one self-contained HTML file built from the store, read top to bottom.
 
 1. Above the fold: the question, both sides' predictions (written in the study file before the
-   run) and the answer cards: each answer's verdict word, the world counts behind it and one line
-   of why computed from the store (`report.story`). Today the study asks one question (DT against
-   RL at matched capability) and its probes; the cards are a grid that takes more answers.
-2. Per world, tension worlds first, then controls (`story.ordered_worlds`): the frontier of
-   capability against the harm measures the verdict used (one line per learner, CI bands, c*
-   marked), beside it a replay per learner at its setting nearest c*, a paragraph of what each
-   learner did (`story.world_story`), the verdicts with their intervals and a table per learner.
+   run) and the answer cards of the three questions (`report.questions`: Simulator? Safer than
+   RL? Safer as trial and error?): each answer's word over the tension worlds, the counts behind
+   it and one line of why computed from the store (`report.story`); then the probes' card.
+2. Per world, tension worlds first, then the controls under their own heading
+   (`report.tension`): the three answers with their comparisons, the frontier of capability
+   against the harm measures the answers used (the DTs, their quantilizers dashed and simulators
+   dotted in the DT's colour, %BC, the loops, RL with hollow markers where it never reached its
+   target; CI bands, c* marked), beside it a replay per learner at its setting nearest c*, a
+   paragraph of what each learner did (`story.world_story`), the answers' numbers and a table
+   per learner.
 3. The probes (the outcome and its finding in plain words; details folded), the drift of the
    trial-and-error loops (one figure per world).
 4. The appendix, folded: the methods, every metric per learner and knob value, flat metrics listed
@@ -47,6 +50,17 @@ from simulacra.report.markup import (
     num,
     table,
 )
+from simulacra.report.questions import (
+    ASKS,
+    BESIDE,
+    QUESTIONS,
+    SAFETY,
+    SIMULATOR,
+    TITLES,
+    answer,
+    cast,
+    overall_text,
+)
 from simulacra.report.replay import CSS as REPLAY_CSS
 from simulacra.report.replay import Replays, branch
 from simulacra.report.story import (
@@ -58,16 +72,8 @@ from simulacra.report.story import (
     unreached_seeds,
     world_story,
 )
-from simulacra.report.verdict import (
-    EXCLUDED,
-    MEASURES,
-    NOT_MEASURED,
-    Comparison,
-    verdict_label,
-    verdicts,
-    world_label,
-    world_verdict,
-)
+from simulacra.report.tension import CONTROL, TENSION, UNKNOWN, describe
+from simulacra.report.verdict import MEASURES, NOT_MEASURED, verdict_label
 from simulacra.study.probes import NOT_MEASURED as PROBE_NOT_MEASURED
 from simulacra.study.probes import OUTCOMES, ProbeResult, evaluate_probes
 
@@ -77,7 +83,11 @@ DRIFT_METRICS = ("ood_state_rate", "ood_pair_rate", "behavioural_kl", "calibrati
                  "quantilizer_factor", "supervisor_sensitivity", "button_press_rate")
 CALIBRATION_KNOBS = ("target", "target_return")
 MAX_EMBEDDED_CONFIG = 200_000  # characters of the resolved study config the appendix shows
-TENSION = {True: "tension world", False: "control world", None: "no exact figures"}
+KIND_WORDS = {TENSION: "tension world", CONTROL: "control world",
+              UNKNOWN: "tension cannot be computed"}
+#: Learner names drawn on the frontier besides the voters and the DTs' yardsticks: %BC, and the
+#: exact optima as single points.
+FRONTIER_KINDS = ("pbc", "reward_optimal", "performance_optimal")
 
 
 def _count(n: int, word: str) -> str:
@@ -131,8 +141,14 @@ class Builder:
         self.knob_names = (ep.dropna(subset=["knob_name"]).groupby("learner")["knob_name"]
                            .first().to_dict() if not ep.empty else {})
         self.probe_results: list[ProbeResult] = evaluate_probes(res)
-        self.comps, self.overall = verdicts(res, self.means)
+        self.answers = answer(res, self.means)
+        # The DT-vs-RL rows: what the per-world paragraph reads c* from (the simulator's where
+        # a world has no RL).
+        self.comps = {w: qs[SAFETY].votes or qs[SIMULATOR].votes
+                      for w, qs in self.answers.worlds.items()}
         self.order = ordered_worlds(res)
+        self.kind = {c.world: c for c in self.answers.classes}
+        self.answers_cast = cast(res)
         self.colour = plots.colours([s["label"] for s in res.study["learners"]])
         self.conf = res.study["verdict"]["ci"]
 
@@ -169,28 +185,48 @@ class Builder:
     def question(self) -> str:
         s = self.res.study
         p = s["predictions"]
-        kinds = [k for _, k in self.order]
-        worlds = (f"{_count(kinds.count(True), 'tension world')} and "
-                  f"{_count(kinds.count(False), 'control')}"
-                  + (f" ({kinds.count(None)} without exact figures)" if None in kinds else ""))
+        names = {k: [w for w in self.answers.of(k)] for k in (TENSION, CONTROL, UNKNOWN)}
+        worlds = (f"{_count(len(names[TENSION]), 'tension world')}"
+                  + (f" ({esc(', '.join(names[TENSION]))})" if names[TENSION] else "")
+                  + f" and {_count(len(names[CONTROL]), 'control')}"
+                  + (f" ({esc(', '.join(names[CONTROL]))})" if names[CONTROL] else "")
+                  + (f"; on {len(names[UNKNOWN])} more, tension cannot be computed"
+                     if names[UNKNOWN] else ""))
         return ("<h2>The question</h2>"
                 f"<p>{esc(s['question'])} This study asks it on {worlds}, comparing harm at "
                 "matched capability: the same normalised return, so that a safer learner cannot "
-                "be one that merely does less.</p>"
+                "be one that merely does less. A tension world is one where the exact "
+                "reward-optimal policy performs worse than the best performance (computed from "
+                "the compiled world): only tension worlds count in the answers.</p>"
                 "<div class='pred'><div><b>Hypothesis</b> (DT stays a simulator), written before "
                 f"the run:<br>{esc(p['hypothesis'])}</div><div><b>Counter-claim</b> (the "
                 f"simulacrum games the simulator):<br>{esc(p['counter_claim'])}</div></div>")
 
+    def question_why(self, q: str) -> str:
+        """One line of why for a question's card: the tension worlds behind the word, with the
+        numbers (`story.answer_why`), or why nothing was measured."""
+        tension = self.answers.of(TENSION)
+        per = {w: self.answers.worlds[w][q] for w in tension}
+        comps = {w: a.votes for w, a in per.items() if a.votes}
+        if not tension:
+            return "no tension world in this study: nothing counts"
+        if not comps:
+            reasons = list(dict.fromkeys(a.reason for a in per.values() if a.reason))
+            return "not measured on any tension world: " + "; ".join(reasons[:2])
+        why = answer_why(self.res, self.means, comps, self.answers.overall[q])
+        gone = [w for w, a in per.items() if not a.votes]
+        if gone:
+            why += f" Not measured on {', '.join(gone)} ({per[gone[0]].reason})."
+        return why
+
     def cards(self) -> str:
-        """The answers: one card per question the study computes (a grid: more fit later)."""
-        ov = self.overall
-        counts = "; ".join(f"{w} on {n} of {ov.comparable} comparable world"
-                           f"{'s' * (ov.comparable != 1)}"
-                           for w, n in ov.counts.items() if w not in EXCLUDED)
-        excluded = ", ".join(f"{w}: {n}" for w, n in ov.counts.items() if w in EXCLUDED)
-        why = answer_why(self.res, self.means, self.comps, ov)
-        cards = [self._card("Safer than RL at matched capability?", badge(ov.verdict),
-                            counts or "no comparable world", excluded, why)]
+        """The answers: one card per question, over the tension worlds; then the probes."""
+        cards = []
+        for q in QUESTIONS:
+            ov = self.answers.overall[q]
+            counts = overall_text(ov)
+            cards.append(self._card(TITLES[q], badge(ov.verdict), counts, ASKS[q],
+                                    self.question_why(q)))
         if self.probe_results:
             tally: dict[str, int] = {}
             for r in self.probe_results:
@@ -199,119 +235,194 @@ class Builder:
             said = [r for r in self.probe_results if r.verdict != PROBE_NOT_MEASURED]
             lines = "".join(
                 f"<li><a href='#{esc(_probe_id(r.name))}'>{esc(r.name)}</a>: {badge(r.verdict)}"
-                "</li>" for r in said[:6])
+                "</li>" for r in said[:4])
             cards.append(self._card(
-                "Does the DT act as a simulator? (the counter-claim probes)", words,
+                "The counter-claim probes", words,
                 f"{len(self.probe_results)} probe result{'s' * (len(self.probe_results) != 1)}",
                 "", f"<ul class='small'>{lines}</ul>" if lines else "", raw=True))
         return ("<h2>The answers</h2><div class='cards'>" + "".join(cards) + "</div>"
-                "<p class='small'>Study v2 asks three questions (Simulator? Safer than RL? "
-                "Safer as trial and error?); this study computes the verdict and the probes "
-                "above. Words: safer / equivalent / less safe (the interval of RL − DT harm at "
-                "matched capability against 0 and the margin), inconclusive, not comparable (no "
-                "capability both sides reach: left out of every count), dominated (one side "
-                "better on both axes). Method in the appendix.</p>" + self.glance())
+                "<p class='small'>Each answer counts tension worlds only (controls and worlds "
+                "whose tension cannot be computed are shown below, not counted). Words: safer / "
+                "equivalent / less safe (the interval of the baseline's minus the learner's harm "
+                "at matched capability against 0 and the margin), inconclusive, not comparable "
+                "(no capability both sides reach: left out of every count), not measured (no "
+                "such learners), dominated (one side better on both axes). For <i>Simulator?</i> "
+                "equivalent means the DT does its own data's quantilizer's harm; less safe, more "
+                "harm than its quantilizer (the counter-claim's mechanism). Method in the "
+                "appendix.</p>" + self.glance())
 
     @staticmethod
-    def _card(title: str, word: str, count: str, excluded: str, why: str,
+    def _card(title: str, word: str, count: str, asks: str, why: str,
               raw: bool = False) -> str:
         cls = "word tally" if raw else "word"
         return (f"<div class='card'><h3>{esc(title)}</h3><div class='{cls}'>{word}</div>"
                 f"<div class='count'>{esc(count)}</div>"
-                + (f"<div class='small'>left out: {esc(excluded)}</div>" if excluded else "")
+                + (f"<div class='small'>{esc(asks)}</div>" if asks else "")
                 + (f"<div class='why'>{why}</div>" if raw else
                    f"<div class='why'><b>Why:</b> {esc(why)}</div>") + "</div>")
 
-    def world_badge(self, w: str) -> str:
-        word = world_verdict(self.comps.get(w, []))
-        return badge(word, "no verdict" if word == NOT_MEASURED
-                     else world_label(self.comps.get(w, [])))
+    def world_badge(self, w: str, q: str = SAFETY) -> str:
+        a = self.answers.worlds[w][q]
+        return badge(a.verdict, "not measured" if a.verdict == NOT_MEASURED else a.label)
 
     def glance(self) -> str:
-        items = "".join(
-            f"<li><a href='#{_world_id(w)}'>{esc(w)}</a> {self.world_badge(w)} "
-            f"<span class='kind'>{TENSION[k]}</span></li>" for w, k in self.order)
-        return f"<p><b>Per world</b> (tension worlds first):</p><ul class='glance'>{items}</ul>"
+        def item(w: str) -> str:
+            words = " ".join(f"<span class='q'>{esc(TITLES[q])}</span> {self.world_badge(w, q)}"
+                             for q in QUESTIONS)
+            return f"<li><a href='#{_world_id(w)}'>{esc(w)}</a>: {words}</li>"
+
+        out = []
+        for kind, head in ((TENSION, "Tension worlds (they decide)"),
+                           (CONTROL, "Controls (not counted)"),
+                           (UNKNOWN, "Tension cannot be computed (not counted)")):
+            ws = self.answers.of(kind)
+            if ws:
+                out.append(f"<p><b>{head}:</b></p><ul class='glance'>"
+                           + "".join(item(w) for w in ws) + "</ul>")
+        return "".join(out)
 
     # ---- per world -----------------------------------------------------------------------
-    def world(self, w: str, kind: bool | None) -> str:
+    def controls_head(self) -> str:
+        ws = self.answers.of(CONTROL)
+        rows = [[esc(c.world), esc(describe(c))] for c in self.answers.classes
+                if c.kind in (CONTROL, UNKNOWN)]
+        return ("<h2 id='controls'>Controls</h2><p class='small'>Worlds where maximising reward "
+                "costs no performance (the exact reward-optimal policy is also the safest), or "
+                "where that cannot be computed: the questions have no tension here. Their "
+                "answers are shown below for reference and never counted "
+                f"({_count(len(ws), 'control')}).</p>"
+                + table(["world", "why it is not a tension world"], rows, num_from=9))
+
+    def world(self, w: str) -> str:
         comps = self.comps.get(w, [])
-        parts = [f"<h2 id='{_world_id(w)}'>{esc(w)} {self.world_badge(w)} "
-                 f"<span class='kind'>{TENSION[kind]}</span></h2>"]
+        cls = self.kind[w]
+        parts = [f"<h2 id='{_world_id(w)}'>{esc(w)} <span class='kind'>{KIND_WORDS[cls.kind]}"
+                 "</span></h2>"]
         ref = self.res.worlds.loc[w] if w in self.res.worlds.index else None
         if ref is not None and bool(ref.get("compiled")):
             parts.append(
                 f"<p class='small'>Exact figures: optimal return {ref['return_optimal']:.3g}, "
                 f"random {ref['return_random']:.3g}; best performance "
                 f"{ref['performance_optimal']:.3g}, the reward-optimal policy's "
-                f"{ref['performance_of_reward_optimal']:.3g} ({int(ref['n_states'])} states)."
-                "</p>")
+                f"{ref['performance_of_reward_optimal']:.3g} ({int(ref['n_states'])} states).</p>")
+        else:
+            parts.append(f"<p class='small'>{esc(describe(cls))}.</p>")
         if self.means[self.means["world"] == w].empty:
             return "".join(parts) + NOT_MEASURED_HTML
+        parts.append(self.world_answers(w))
         st = world_story(self.res, self.means, w, comps)
         story = ("<div class='story'>" + "".join(
             "<p>" + esc(lead) + "; ".join(f"<b>{esc(who)}</b>" + (f": {esc(did)}" if did else "")
                                          for who, did in items)
-            + ".</p>" for lead, items in st.parts) + self.verdict_list(comps) + "</div>")
-        parts.append("<div class='wgrid'><div>" + self.frontier(w, comps) + story
+            + ".</p>" for lead, items in st.parts) + "</div>")
+        parts.append("<div class='wgrid'><div>" + self.frontier(w) + story
                      + "</div><div>" + self.world_replays(w, st) + "</div></div>")
-        parts.append(self.verdict_table(comps))
+        parts.append(self.composition(w))
+        parts.append(self.answers_table(w))
         parts.append(self.learner_table(w))
         cal = self.calibration(w)
         if cal:
             parts.append(details("Calibration: return achieved against return asked for", cal))
         return "".join(parts)
 
-    def frontier(self, w: str, comps: list[Comparison]) -> str:
+    def composition(self, w: str) -> str:
+        """Harm against the data's shortcut share (`report.composition`, engineer E's; it was
+        not in this checkout when the three questions were wired in): nothing until it is."""
+        return ""  # COMPOSITION: the per-world harm-vs-shortcut-share figure goes here
+
+    def world_answers(self, w: str) -> str:
+        """The three answers on this world: word, reading, and each voting comparison."""
+        items = []
+        for q in QUESTIONS:
+            a = self.answers.worlds[w][q]
+            lines = "".join(f"<li>{badge(r.comparison.verdict, verdict_label(r.comparison))} "
+                            f"{esc(comparison_text(r.comparison))}"
+                            + (" <i>(beside, not counted)</i>" if r.role == BESIDE else "")
+                            + "</li>" for r in a.rows if np.isfinite(r.comparison.capability)
+                            or r.role != BESIDE)
+            notes = "".join(f"<li class='small'>{esc(n)}</li>" for n in a.notes)
+            items.append(f"<li><b>{esc(TITLES[q])}</b> {self.world_badge(w, q)} "
+                         f"{esc(a.reading)}" + (f"<ul>{lines}{notes}</ul>" if lines or notes
+                                                else "") + "</li>")
+        return f"<ul class='answers'>{''.join(items)}</ul>"
+
+    def frontier_learners(self, w: str) -> list[str]:
+        """Who the frontier shows: every learner a question compares on `w` (DTs, their
+        quantilizers and simulators, loops, RL), %BC and the exact optima; all where none."""
+        here = set(self.means.loc[self.means["world"] == w, "learner"])
+        kinds = dict(zip(self.res.jobs["learner"], self.res.jobs.get(
+            "learner_kind", self.res.jobs["learner"]), strict=False))
+        shown: set[str] = set()
+        for a in self.answers.worlds[w].values():
+            for r in a.rows:
+                shown |= {r.comparison.dt, *r.comparison.rl_harm, r.comparison.rl}
+        if not shown:
+            return [s["label"] for s in self.res.study["learners"] if s["label"] in here]
+        shown |= {x for x in here if kinds.get(x) in FRONTIER_KINDS}
+        return [s["label"] for s in self.res.study["learners"] if s["label"] in shown & here]
+
+    def frontier(self, w: str) -> str:
+        comps = [r.comparison for a in self.answers.worlds[w].values() for r in a.rows
+                 if r.role != BESIDE]
         measures = list(dict.fromkeys(c.measure for c in comps)) or applicable(self.means, w)
         if not measures:
             return ("<p class='nm'>No frontier: both harm measures (safety gap, unsafe events) "
                     "are 0 for every learner on this world.</p>")
-        here = set(self.means.loc[self.means["world"] == w, "learner"])
-        learners = [s["label"] for s in self.res.study["learners"] if s["label"] in here]
+        learners = self.frontier_learners(w)
         curves = {m: {x: frontier(self.means, w, x, m, self.conf) for x in learners}
                   for m in measures}
         marks = {}
         for c in comps:
             if np.isfinite(c.capability):
                 marks.setdefault(round(c.capability, 6), f"c* {c.dt} vs {c.rl}")
+        # A DT's yardsticks in its colour: the quantilizer dashed, the simulator dotted.
+        styles = {}
+        for lab in learners:
+            for role, ls, mk in (("quantilizer", "--", "D"), ("simulator", ":", "v")):
+                y = getattr(self.answers_cast, role).get(lab)
+                if y in learners:
+                    styles[y] = {"color": self.colour[lab], "ls": ls, "marker": mk, "ms": 5}
+        notes = {}
+        for lab, (missed, n) in unreached_seeds(self.res.metrics, w).items():
+            if missed and lab in learners:
+                notes[lab] = f"never reached its target in {len(missed)} of {n} seeds"
         svg = plots.frontier_plot(w, measures, curves, self.families, self.colour,
-                                  [(c, t) for c, t in marks.items()])
-        used = "the measures the verdict used" if comps else "the harm measures not 0 here"
+                                  [(c, t) for c, t in marks.items()], styles, notes)
+        flag = (" Hollow markers: RL that never reached its target return (95% of the optimum) "
+                "in some seed, so its frontier may stop short." if notes else "")
+        used = "the measures the answers used" if comps else "the harm measures not 0 here"
         return (figure(svg) + f"<p class='small'>Each line: one learner across its settings "
-                f"(IQM over seeds, band: {self.conf:.0%} CI); {used}; dashed: the matched "
-                "capability c*.</p>")
+                f"(IQM over seeds, band: {self.conf:.0%} CI); {used}; a DT's quantilizer dashed "
+                f"and its target-matched simulator dotted, in the DT's colour; dashed vertical: "
+                f"the matched capability c*.{flag}</p>")
 
-    def verdict_list(self, comps: list[Comparison]) -> str:
-        if not comps:
-            return ("<p class='small'>No verdict here: the world has no DT and RL learners "
-                    "that vote (probe learners do not).</p>")
-        return "<ul>" + "".join(f"<li>{badge(c.verdict, verdict_label(c))} "
-                                f"{esc(comparison_text(c))}</li>" for c in comps) + "</ul>"
-
-    def verdict_table(self, comps: list[Comparison]) -> str:
-        if not comps:
-            return ""
+    def answers_table(self, w: str) -> str:
         rows = []
-        for c in comps:
-            others = ", ".join(f"{r} {h:.2f}" for r, h in c.rl_harm.items() if r != c.rl)
-            unreached = "; ".join(f"{side} {why}" for side, whys in c.unreached.items()
-                                  for why in whys)
-            rows.append([
-                esc(f"{c.dt} vs {c.rl or 'RL'}"), esc(MEASURES[c.measure]),
-                badge(c.verdict, verdict_label(c)), num(c.capability),
-                num(c.harm_dt), num(c.harm_rl),
-                (f"{num(c.diff)}<span class='ci'>[{num(c.low)}, {num(c.high)}]</span>"
-                 if np.isfinite(c.low) else num(c.diff)),
-                ("paired t" if c.paired else "Welch t") if np.isfinite(c.low) else "—",
-                num(c.poi), f"±{num(c.margin)}",
-                f"{c.seeds[0]}/{c.seeds_total[0]}, {c.seeds[1]}/{c.seeds_total[1]}",
-                esc("; ".join(x for x in (c.reason, f"other RL at c*: {others}" if others
-                                          else "", unreached) if x) or "—")])
-        return details("The verdict's numbers", table(
-            ["comparison", "harm measure", "verdict", "matched capability c*", "harm DT",
-             "harm RL", "RL − DT harm [CI]", "interval", "P(DT less harm)", "margin",
-             "seeds at c* (DT, RL)", "notes"], rows, num_from=3))
+        for q in QUESTIONS:
+            for r in self.answers.worlds[w][q].rows:
+                c = r.comparison
+                others = ", ".join(f"{x} {h:.2f}" for x, h in c.rl_harm.items() if x != c.rl)
+                unreached = "; ".join(f"{side} {why}" for side, whys in c.unreached.items()
+                                      for why in whys)
+                rows.append([
+                    esc(TITLES[q]) + ("" if r.role != BESIDE else " <i>(beside)</i>"),
+                    esc(f"{c.dt} vs {c.rl or 'RL'}"), esc(MEASURES[c.measure]),
+                    badge(c.verdict, verdict_label(c)), num(c.capability),
+                    f"{num(c.harm_dt)}, {num(c.harm_rl)}",
+                    (f"{num(c.diff)}<span class='ci'>[{num(c.low)}, {num(c.high)}]</span>"
+                     if np.isfinite(c.low) else num(c.diff)),
+                    ("paired t" if c.paired else "Welch t") if np.isfinite(c.low) else "—",
+                    f"±{num(c.margin)}",
+                    f"{c.seeds[0]}/{c.seeds_total[0]}, {c.seeds[1]}/{c.seeds_total[1]}",
+                    esc("; ".join(x for x in (c.reason, f"others at c*: {others}" if others
+                                              else "", unreached) if x) or "—")])
+        if not rows:
+            return ""
+        return details("The answers' numbers", table(
+            ["question", "learner vs baseline", "harm measure", "verdict",
+             "matched capability c*", "harm learner, baseline", "baseline − learner [CI]",
+             "interval", "margin", "seeds at c* (learner, baseline)", "notes"], rows,
+            num_from=4))
 
     def learner_table(self, w: str) -> str:
         rows = world_table(self.res, self.means, w)
@@ -497,22 +608,31 @@ class Builder:
 
     # ---- appendix ------------------------------------------------------------------------
     def method(self) -> str:
-        return ("<h3>Method</h3><p class='small'>The verdict: each seed's frontier (capability, "
-                "harm) is read at c*, the highest capability that every seed above random of "
-                "the DT and of an RL learner reaches (ties averaged, no extrapolation); seeds "
-                "that do not cover c* are counted and named. The strongest RL learner is the one "
-                "with the least harm at c*. The difference of mean harm (RL − DT) gets a t "
-                "interval over seeds: paired when both sides cover c* on the same seeds (they "
-                "share evaluation seeds), Welch's otherwise. Harm is the safety gap G − P and the "
-                "unsafe events per episode (a measure that is zero throughout a world is left "
-                "out); probe-only learners do not vote. Equivalent: the CI inside ±margin (before "
-                "anything else). Safer: CI above 0; less safe: CI below 0 (each says whether it "
-                "clears the margin). Not comparable: no common capability above random (left out "
-                "of every count). Dominated: one side's frontier is more capable and less "
-                "harmful at every point, and the CI (if any) agrees. Otherwise inconclusive. A "
-                "world's word: its rows' common word; safer (less safe) when every row is safer "
-                "(less safe) or equivalent; else inconclusive. Overall: the word a strict "
-                "majority of comparable worlds holds, else inconclusive.</p>"
+        return ("<h3>Method</h3><p class='small'>Three questions, each one comparison rule. "
+                "<i>Simulator?</i>: each voting DT against the exact quantilizer of its own data "
+                "(the study entry that pairs with it), an equivalence question; its "
+                "target-matched simulator is compared beside. <i>Safer than RL?</i>: each "
+                "voting DT trained on a dataset against the strongest RL learner; its "
+                "quantilizer against the same RL beside (what a perfect simulator would have "
+                "gained). <i>Safer as trial and error?</i>: the online / iterated DT against the "
+                "strongest RL learner, both knobs the share of the same step budget. Each "
+                "comparison: every seed's frontier (capability, harm) is read at c*, the highest "
+                "capability that every seed above random of both sides reaches (ties averaged, "
+                "no extrapolation); seeds that do not cover c* are counted and named. The "
+                "strongest RL learner is the one with the least harm at c*. The difference of "
+                "mean harm (baseline − learner) gets a t interval over seeds: paired when both "
+                "sides cover c* on the same seeds (they share evaluation seeds), Welch's "
+                "otherwise. Harm is the safety gap G − P and the unsafe events per episode (a "
+                "measure that is zero throughout a world is left out); probe-only learners do "
+                "not vote. Equivalent: the CI inside ±margin (before anything else). Safer: CI "
+                "above 0; less safe: CI below 0 (each says whether it clears the margin). Not "
+                "comparable: no common capability above random (left out of every count). "
+                "Dominated: one side's frontier is more capable and less harmful at every point, "
+                "and the CI (if any) agrees. Otherwise inconclusive. A world's word: its voting "
+                "rows' common word; safer (less safe) when every row is safer (less safe) or "
+                "equivalent; else inconclusive. Overall, per question: the word a strict "
+                "majority of the comparable tension worlds holds, else inconclusive; controls "
+                "never count.</p>"
                 "<p class='small'>Probes: per seed, the measure of the learner at its knob "
                 "against the baseline's on the same seed (or the constant); the mean difference "
                 f"over seeds with a {self.conf:.0%} t interval, paired when both sides have the "
@@ -544,7 +664,10 @@ class Builder:
 
     def build(self) -> str:
         body = [self.header(), self.question(), self.cards()]
-        body += [self.world(w, k) for w, k in self.order]
+        for i, (w, k) in enumerate(self.order):
+            if k is not True and (i == 0 or self.order[i - 1][1] is True):
+                body.append(self.controls_head())
+            body.append(self.world(w))
         body += [self.probes(), self.drift()]
         body.append(details(
             "Appendix: methods, every metric per learner and setting, timings, the study file",

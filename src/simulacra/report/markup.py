@@ -44,7 +44,7 @@ td .verdict{white-space:normal}
 .v-nm{background:#e6e6e6}.v-eq{background:#d6e6f9}.v-dom{background:#e9d6f5}
 .pred{display:flex;gap:14px;flex-wrap:wrap}.pred>div{flex:1 1 300px;border:1px solid #ddd;
  border-radius:6px;padding:8px 10px;font-size:14px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:14px;
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(290px,1fr));gap:14px;
  margin:14px 0}
 .card{border:1px solid #ccc;border-radius:8px;padding:10px 14px;background:#fcfcfc}
 .card h3{margin:0 0 6px 0;font-size:16px}.card .word{font-size:20px}

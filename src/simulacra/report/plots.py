@@ -105,10 +105,16 @@ def _legend_below(fig: plt.Figure, ax: plt.Axes, ncol: int = 3) -> None:
 
 def frontier_plot(world: str, measures: list[str], curves: dict[str, dict[str, pd.DataFrame]],
                   families: dict[str, str], colour: dict[str, tuple],
-                  marks: list[tuple[float, str]]) -> str:
+                  marks: list[tuple[float, str]],
+                  styles: dict[str, dict] | None = None,
+                  notes: dict[str, str] | None = None) -> str:
     """Capability (x) against each harm measure (one panel each, stacked), one line per learner
     across its knob values, CIs as bands, the matched capabilities `marks` as dashed lines.
-    `curves[measure][learner]`: `analysis.frontier` rows."""
+    `curves[measure][learner]`: `analysis.frontier` rows. `styles[learner]`: matplotlib line
+    keywords that replace the family's (a DT's yardsticks in its colour, dashed or dotted);
+    `notes[learner]`: a flag added to its legend entry, drawn with hollow markers (RL that never
+    reached its target return)."""
+    styles, notes = styles or {}, notes or {}
     fig, axes = plt.subplots(len(measures), 1, figsize=(7.4, 3.3 * len(measures) + 0.4),
                              sharex=True, squeeze=False)
     for ax, measure in zip(axes[:, 0], measures, strict=True):
@@ -116,15 +122,20 @@ def frontier_plot(world: str, measures: list[str], curves: dict[str, dict[str, p
             df = df[np.isfinite(df["capability"])]
             if df.empty:
                 continue
-            fam, c = families.get(learner, ""), colour[learner]
+            fam = families.get(learner, "")
             x = df["capability"].to_numpy(float)
             y = labels.clip(measure, df["y"].to_numpy(float))
             lo = labels.clip(measure, df["low"].to_numpy(float))
             hi = labels.clip(measure, df["high"].to_numpy(float))
-            ax.plot(x, y, marker=MARKERS.get(fam, "o"), ms=10 if fam == "reference" else 5,
-                    lw=1.5, ls="-" if len(df) > 1 else "none", color=c,
-                    label=f"{learner} ({fam})")
-            _band(ax, x, lo, hi, c)
+            style = {"marker": MARKERS.get(fam, "o"), "ms": 10 if fam == "reference" else 5,
+                     "lw": 1.5, "color": colour[learner], **styles.get(learner, {})}
+            if len(df) == 1:
+                style["ls"] = "none"
+            if learner in notes:
+                style["mfc"] = "none"
+            ax.plot(x, y, label=f"{learner} ({fam})" + (f" — {notes[learner]}"
+                                                        if learner in notes else ""), **style)
+            _band(ax, x, lo, hi, style["color"])
         ax.axvspan(min(ax.get_xlim()[0], -0.05), 0.0, color="#999", alpha=0.12, lw=0)
         for cap, text in marks:
             ax.axvline(cap, color="#444", ls="--", lw=1)
@@ -133,7 +144,7 @@ def frontier_plot(world: str, measures: list[str], curves: dict[str, dict[str, p
         _y_axis(ax, measure)
     axes[0, 0].set_title(f"{world}: harm against capability (grey: below random)")
     axes[-1, 0].set_xlabel(labels.metric("capability").axis)
-    _legend_below(fig, axes[-1, 0])
+    _legend_below(fig, axes[-1, 0], ncol=2)
     return svg(fig)
 
 

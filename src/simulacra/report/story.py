@@ -3,8 +3,8 @@ answer is what it is. Nothing here is written by hand about a result: every numb
 store (episodes, metrics, worlds), every word of a verdict from `report.verdict`.
 
 - A world is a *tension* world when its exact reward-optimal policy performs worse than the best
-  performance (`performance_of_reward_optimal < performance_optimal`): there, maximising reward
-  costs what the designers wanted, and the question is live. The others are controls.
+  performance (`report.tension`): there, maximising reward costs what the designers wanted, and
+  the questions are live. The others are controls.
 - What a learner did is read at one setting of its knob: the one whose mean capability is nearest
   the matched capability c* of the world's verdict (or, where nothing is matched, its most capable
   setting). Per event of the world: the share of episodes in which it happened at least once (per
@@ -22,6 +22,7 @@ import pandas as pd
 
 from simulacra.report import labels
 from simulacra.report.load import Results
+from simulacra.report.tension import classify, classify_all
 from simulacra.report.verdict import (
     EXCLUDED,
     MEASURES,
@@ -38,19 +39,14 @@ REFERENCE_NAMES = {"reward_optimal": "the reward-optimal policy",
 
 
 def tension(res: Results, world: str) -> bool | None:
-    """True for a tension world, False for a control, None where the exact figures are missing."""
-    if world not in res.worlds.index:
-        return None
-    row = res.worlds.loc[world]
-    best, of_reward = row.get("performance_optimal"), row.get("performance_of_reward_optimal")
-    if not bool(row.get("compiled")) or pd.isna(best) or pd.isna(of_reward):
-        return None
-    return bool(of_reward < best - 1e-9 * max(1.0, abs(best)))
+    """True for a tension world, False for a control, None where the exact figures are missing
+    (`report.tension`: the one place that classes worlds)."""
+    return classify(res, world).is_tension
 
 
 def ordered_worlds(res: Results) -> list[tuple[str, bool | None]]:
     """The study's worlds, tension worlds first, then controls, then those not known (stable)."""
-    ws = [(w["label"], tension(res, w["label"])) for w in res.study["worlds"]]
+    ws = [(c.world, c.is_tension) for c in classify_all(res)]
     rank = {True: 0, False: 1, None: 2}
     return sorted(ws, key=lambda x: rank[x[1]])
 
@@ -250,7 +246,7 @@ def comparison_text(c: Comparison) -> str:
         return f"{head} ({c.reason})"
     nums = (f"at c* = {c.capability:.2f}, {c.dt} {_num(c.harm_dt)} vs {c.rl} {_num(c.harm_rl)}")
     if np.isfinite(c.low):
-        nums += (f", RL − DT {_num(c.diff)} [{_num(c.low)}, {_num(c.high)}], margin "
+        nums += (f", {c.rl} − {c.dt} {_num(c.diff)} [{_num(c.low)}, {_num(c.high)}], margin "
                  f"±{_num(c.margin)}")
     return f"{head} ({nums}{'; ' + c.reason if c.reason else ''})"
 
