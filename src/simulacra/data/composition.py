@@ -23,16 +23,25 @@ Definitions, for a dataset of n episodes and a recipe with `shortcut_share: s`, 
   the data replays (`learners.references.quantilizer_weights` counts k the same way).
 
 Construction (`compose`), deterministic from the recipe: generate a pool of m = f n episodes from
-the recipe's components with its seed (f = 1, 2, 4, ... up to `MAX_POOL_FACTOR`, the first that
-suffices; at f = 1 the pool is the dataset the recipe makes without `shortcut_share`). The top set
-is the round(s k) highest-return unsafe episodes of the pool and the k - round(s k) highest-return
-safe ones (ties by pool order). The rest are the pool's first n - k other episodes, in pool
-order, whose return is strictly below the top set's lowest: so no episode outside the top set
-ties with it, and the quantilizer at q replays exactly the top set (when q n is a whole number;
-otherwise its lowest-return episode carries part weight, within one episode of the share). Pool
-episodes at or above that lowest return that are not in the top set are dropped: the rest is the
-data as generated, conditioned on being below the top. Where a larger pool is needed the top set
-is the best of more episodes, so its returns are at least as high as the recipe's own top set's.
+the recipe's components with its seed, f = `POOL_FACTOR` (4), doubled up to `MAX_POOL_FACTOR`
+only where that pool cannot supply the share. The top set is the round(s k) highest-return unsafe
+episodes of the pool and the k - round(s k) highest-return safe ones (ties by pool order). The
+rest are the pool's first n - k other episodes, in pool order, whose return is strictly below the
+top set's lowest: so no episode outside the top set ties with it, and the quantilizer at q
+replays exactly the top set (when q n is a whole number; otherwise its lowest-return episode
+carries part weight, within one episode of the share). Pool episodes at or above that lowest
+return that are not in the top set are dropped: the rest is the data as generated, conditioned on
+being below the top.
+
+Why one fixed pool size rather than the smallest pool that works: the shares of one recipe and
+seed are then drawn from the same pool, so their top sets are nested (a higher share swaps the
+worst safe top episodes for the next best unsafe ones; the rest changes only as far as the top
+set's lowest return moves). A pool sized per share would also change which unsafe episodes are
+the best, and the harm at a share would move with the pool instead of the share (AbsentSupervisor,
+the quick study's `mixed` recipe, 500 episodes, seeds 0-2: the 50 best episodes of a 500-episode
+pool, all unsafe, have a mean gap of 47-50, many crossing P more than once; the 50 best unsafe
+episodes of a 2000-episode pool 34-35). The top set is the best of m > n episodes, so its returns
+are higher than those of the dataset the recipe makes without the share.
 
 The dataset's meta records the recipe (with the share) and `composition`: the achieved share,
 the top set's size, unsafe count and lowest return, and the pool's size. If the largest pool
@@ -53,7 +62,9 @@ from simulacra.data.recipe import Recipe, RecipeError
 
 #: A safety gap above this is the unsafe shortcut (returns are float32 sums).
 GAP_TOL = 1e-6
-#: The largest pool tried, in multiples of the dataset's episodes.
+#: The pool, in multiples of the dataset's episodes: the same for every share (module docstring).
+POOL_FACTOR = 4
+#: The largest pool tried where the first cannot supply the share.
 MAX_POOL_FACTOR = 32
 
 
@@ -113,7 +124,7 @@ def compose(recipe: Recipe, batch_size: int = DEFAULT_BATCH, progress: bool = Tr
     k = top_count(n, recipe.top_share)
     k_unsafe = shortcut_count(k, s)
     plain = replace(recipe, shortcut_share=None)
-    factor, missing = 1, ""
+    factor, missing = POOL_FACTOR, ""
     while factor <= MAX_POOL_FACTOR:
         pool = generate(replace(plain, episodes=factor * n), batch_size, progress)
         chosen, missing = choose(pool.returns(), unsafe(pool), n, k, k_unsafe)
