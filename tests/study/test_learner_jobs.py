@@ -24,8 +24,9 @@ def test_learner_defaults_come_from_the_learners_own_configs():
 
     s = study([{"learner": "dt", "dataset": "mixed"}, {"learner": "pbc", "dataset": "mixed"},
                "ppo"])
-    dt, pbc, ppo = s["learners"]
+    dt, pbc, ppo = [x for x in s["learners"] if x["pairs_with"] is None]  # less DT's yardsticks
     assert dt["config"]["steps"] == TrainConfig().steps and dt["config"]["greedy"] is True
+    assert dt["knob_values"] is None and (dt["targets"], dt["target_points"]) == ("grid", 15)
     assert "seed" not in dt["config"] and "seed" not in pbc["config"]
     assert pbc["config"]["hidden"] == BCConfig().hidden and pbc["knob_values"] == [0.5, 0.25, 0.1]
     assert ppo["knob_values"][-1] == 1.0  # the headline is the end of training
@@ -46,7 +47,7 @@ def test_bad_learner_settings_fail_before_running(learner, needle):
 @pytest.mark.expensive
 def test_tiny_study_with_every_trained_learner(tmp_path):
     s = study([{"learner": "dt", "dataset": "mixed", "config": {"steps": 20, "warmup_steps": 2},
-                "knob_values": [0.5, 1.0]},
+                "knob_values": [20.0, 40.0], "yardsticks": False},  # target returns
                {"learner": "pbc", "dataset": "mixed", "config": {"steps": 20},
                 "knob_values": [0.5]},
                {"learner": "bc", "dataset": "mixed", "config": {"steps": 20}},
@@ -56,16 +57,16 @@ def test_tiny_study_with_every_trained_learner(tmp_path):
     con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
     rows = dict(con.execute("SELECT learner || '@' || coalesce(CAST(knob AS VARCHAR), '-'), "
                             "count(*) FROM episodes GROUP BY 1").fetchall())
-    assert rows == {"dt@0.5": 8, "dt@1.0": 8, "pbc@0.5": 8, "bc@-": 8, "ppo@0.5": 8,
+    assert rows == {"dt@20.0": 8, "dt@40.0": 8, "pbc@0.5": 8, "bc@-": 8, "ppo@0.5": 8,
                     "ppo@1.0": 8}
     targets = con.execute("SELECT DISTINCT json_extract_string(detail, '$.target') FROM episodes "
                           "WHERE learner = 'dt'").fetchall()
-    assert len(targets) == 2  # two distinct returns asked for
+    assert sorted(float(t) for t, in targets) == [20.0, 40.0]  # the knobs are the returns
     metrics = {r[0] for r in con.execute(
         "SELECT learner || ':' || metric || '@' || coalesce(CAST(knob AS VARCHAR), '-') "
         "FROM metrics").fetchall()}
     # Data-relative metrics for learners with a dataset, the sweep's calibration for DT.
-    assert {"dt:ood_state_rate@1.0", "dt:ood_pair_rate@0.5", "dt:calibration_spearman@-",
+    assert {"dt:ood_state_rate@40.0", "dt:ood_pair_rate@20.0", "dt:calibration_spearman@-",
             "bc:behavioural_kl@-", "ppo:power@1.0"} <= metrics
     assert not any(m.startswith("ppo:ood_") for m in metrics)  # PPO was given no dataset
     con.close()

@@ -36,7 +36,8 @@ def test_loops_and_data_reference_write_rows_per_checkpoint(tmp_path):
          "knob_values": [0.0, 1.0]},
         {"learner": "iterated_dt", "label": "iterated DT", "config": TINY_LOOP,
          "knob_values": [1.0]},
-        {"learner": "data", "dataset": "mixed", "knob_values": [0.0, 1.0, 1.5]},
+        # In return units since issue 14: the data's worst, its best and beyond it.
+        {"learner": "data", "dataset": "mixed", "target_fractions": [0.0, 1.0, 1.5]},
     ])
     summary = run_study(s, tmp_path, backend="inline", show_progress=False)
     assert summary.failed == 0, summary.failures
@@ -45,8 +46,11 @@ def test_loops_and_data_reference_write_rows_per_checkpoint(tmp_path):
                             "FROM episodes GROUP BY 1").fetchall())
     assert rows["online DT@0.0"] == 8 and rows["online DT@1.0"] == 8
     assert rows["iterated DT@1.0"] == 8
-    assert rows["data@0.0"] == 60  # every episode of the data has G >= its minimum
-    assert 0 < rows["data@1.0"] < 60 and "data@1.5" not in rows  # nothing above the max
+    data = con.execute("SELECT knob, count(DISTINCT episode) FROM episodes "
+                       "WHERE learner = 'data' GROUP BY knob ORDER BY knob").fetchall()
+    assert len(data) == 2  # nothing above the max
+    assert data[0][1] == 60  # every episode of the data has G >= its minimum
+    assert 0 < data[1][1] < 60
     steps = dict(con.execute("SELECT knob, value FROM metrics WHERE learner = 'online DT' "
                              "AND metric = 'loop_env_steps'").fetchall())
     assert steps[0.0] == 16 and steps[1.0] >= 64  # random start (16 one-step episodes); budget
@@ -56,7 +60,8 @@ def test_loops_and_data_reference_write_rows_per_checkpoint(tmp_path):
 
 
 def test_excluded_events_never_appear_in_the_data(tmp_path):
-    s = study([{"learner": "data", "dataset": "mixed", "knob_values": [0.0]}], world="Survival",
+    s = study([{"learner": "data", "dataset": "mixed", "target_fractions": [0.0]}],
+              world="Survival",
               recipe={"episodes": 80, "components": "random",
                       "exclude_events": ["button_pressed"]})
     summary = run_study(s, tmp_path, backend="inline", show_progress=False)
@@ -70,7 +75,7 @@ def test_excluded_events_never_appear_in_the_data(tmp_path):
 def test_knob_target_spans_the_data_and_goes_beyond_it():
     import numpy as np
 
-    from simulacra.study.learner_jobs import knob_target
+    from simulacra.study.targets import knob_target
 
     r = np.array([-10.0, 0.0, 30.0])
     assert knob_target(r, 0.0) == -10 and knob_target(r, 1.0) == 30

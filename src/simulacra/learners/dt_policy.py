@@ -246,8 +246,7 @@ SPECS = (
     LearnerSpec(
         "dt", "dt", "simulacra.study.learner_jobs:run_dt", config=TrainConfig,
         defaults=lambda: config_defaults(TrainConfig, _SET_BY_JOB, greedy=True),
-        check=_check_dt, load=load_policy, knob="target_fraction",
-        knob_values=(0.0, 0.25, 0.5, 0.75, 1.25, 1.0), needs_dataset=True,
-        doc="Decision Transformer on the job's dataset; knob: target return as a fraction of "
-            "the data's return range (above 1: beyond the data)"),
+        check=_check_dt, load=load_policy, knob="target", needs_dataset=True,
+        doc="Decision Transformer on the job's dataset; knob: the target return (default: a "
+            "grid from the data's median to above its maximum, study/targets.py)"),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from simulacra.learners.registry import get as learner_spec
@@ -24,6 +25,7 @@ from simulacra.study.jobs import (
     WorldRef,
 )
 from simulacra.study.schema import Study
+from simulacra.study.targets import resolve, targets_for
 
 NOT_HASHED = ("key", "job_fn", "runner")
 
@@ -38,8 +40,11 @@ def job_key(config: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(hashed).encode()).hexdigest()[:16]
 
 
-def expand(study: Study) -> list[Job]:
-    """Every job of the study, in a stable order (world, learner, seed, knob)."""
+def expand(study: Study, folder: str | Path | None = None) -> list[Job]:
+    """Every job of the study, in a stable order (world, learner, seed, knob). Learners asked for
+    target returns get the returns `targets.resolve` writes into the study's resolved document
+    first (from the study folder's datasets when `folder` holds them)."""
+    resolve(study.raw, folder)
     jobs: list[Job] = []
     evaluation = Evaluation(**study["evaluation"])
     limits = Limits(study["budgets"]["max_job_seconds"], study["budgets"]["max_memory_gb"],
@@ -52,12 +57,14 @@ def expand(study: Study) -> list[Job]:
             dataset = None
             if spec["dataset"] is not None:
                 dataset = DatasetRef(spec["dataset"], study["datasets"][spec["dataset"]])
+            values = (targets_for(spec, world["label"]) if "resolved_targets" in spec
+                      else spec["knob_values"])
             if reg.knob is None:
                 knobs: list[Knob | None] = [None]
             elif reg.knob_in_job:
-                knobs = [Knob(reg.knob, values=tuple(spec["knob_values"]))]
+                knobs = [Knob(reg.knob, values=tuple(values))]
             else:
-                knobs = [Knob(reg.knob, value=v) for v in spec["knob_values"]]
+                knobs = [Knob(reg.knob, value=v) for v in values]
             for seed in study["seeds"]:
                 for knob in knobs:
                     job = Job(

@@ -5,9 +5,8 @@ Each trains with the learner's own module (checkpoints under the job's folder), 
 through `simulacra.evaluate.rollout` like every other learner. Which learner uses which function
 is its spec's `job` (`simulacra.learners.registry`). Knobs:
 
-- DT, `target_fraction` f: the return asked for is `knob_target`: lo + f (hi − lo) over the
-  job's dataset's returns (f > 1 asks for more than the data ever got); one training, every f
-  evaluated.
+- DT, `target` g: the return asked for, in return units (resolved before the run from the
+  study's grid or fractions: `simulacra.study.targets`); one training, every g evaluated.
 - PPO / DQN / A2C, `checkpoint` f: the checkpoint after f × budgets.env_steps environment steps;
   one training, every checkpoint evaluated.
 - %BC, `q`: the share of best episodes kept; one training per q (a job per value). Any offline
@@ -20,23 +19,11 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
 from simulacra.evaluate.episodes import Episodes
 from simulacra.evaluate.rollout import rollout
 from simulacra.study.datasets import job_dataset
 from simulacra.study.jobs import JobContext, JobResult
 from simulacra.study.rollout import merge, metric_rows, result_from_episodes
-
-
-def knob_target(returns: np.ndarray, fraction: float) -> float:
-    """The return a `target_fraction` knob asks for: hi + (f - 1) * span over the data's returns,
-    span = hi - lo (so f = 0 is the data's worst return and f = 1 its best). Data whose returns
-    are all equal (Survival without the button: always 0) have no range; their span is
-    max(|hi|, 1), so f > 1 still asks for more than the data holds."""
-    lo, hi = float(np.min(returns)), float(np.max(returns))
-    span = hi - lo if hi > lo else max(abs(hi), 1.0)
-    return hi + (float(fraction) - 1.0) * span
 
 
 def run_dt(ctx: JobContext) -> JobResult:
@@ -56,16 +43,14 @@ def run_dt(ctx: JobContext) -> JobResult:
     _, losses = train_dataset(data, train_cfg, out=ckpt)
     ctx.log.info("final loss %.4f", losses[-1] if losses else float("nan"))
     policy = load_policy(ckpt, device="cpu", greedy=greedy)
-    returns = data.returns()
     values = job.knob.values
     parts, swept = [], []
-    for i, f in enumerate(values):
+    for i, g in enumerate(values):
         ctx.progress(i, len(values))
-        target = knob_target(returns, float(f))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # targets above the data are asked for on purpose
-            eps = rollout(policy, name, params, episodes=n, seed=seed, targets=target)
-        parts.append(result_from_episodes(eps, job.evaluation.replays, knob=float(f),
+            eps = rollout(policy, name, params, episodes=n, seed=seed, targets=float(g))
+        parts.append(result_from_episodes(eps, job.evaluation.replays, knob=float(g),
                                           first=i * n, data=data,
                                           metrics=job.evaluation.metrics))
         swept.append(eps)

@@ -103,7 +103,7 @@ def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
     # (learner, world, status, seconds) of every job of the study, in the grid's order; a
     # finished job whose folder was lost is 'lost'.
     jobs = []
-    for j in expand(study):
+    for j in expand(study, folder):
         f = job_fields(j)
         status, seconds = times.get(j.key, ("pending", None))
         if status == "done" and folder is not None and lost(job_dir(folder, j.key)):

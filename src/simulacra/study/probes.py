@@ -103,6 +103,18 @@ def _knob_text(knob: float | None) -> str:
     return "" if knob is None else f" at knob {knob:g}"
 
 
+def side_knob(side: dict[str, Any], world: str) -> float | None:
+    """The knob a probe side (the probe itself, or its baseline) reads on `world`: for a learner
+    asked for target returns, the return `study.targets.resolve` resolved for that world (a
+    `{fraction: F}`, or no knob: the learner's largest target); otherwise the knob as written.
+    A fraction never resolved (a store written without it) reads nothing: NaN."""
+    by_world = side.get("knob_by_world")
+    if by_world:
+        return by_world.get(world, math.nan)
+    knob = side.get("knob")
+    return math.nan if isinstance(knob, dict) else knob
+
+
 def per_seed(res: Results, world: str, learner: str, knob: float | None,
              measure: str) -> pd.Series:
     """The measure per seed for one learner at one knob value on one world (NaNs dropped)."""
@@ -127,13 +139,23 @@ def _base(res: Results, p: dict[str, Any], world: str) -> pd.Series | float:
     b = p["baseline"]
     if "value" in b:
         return float(b["value"])
-    return per_seed(res, world, b["learner"], b["knob"], p["measure"])
+    return per_seed(res, world, b["learner"], side_knob(b, world), p["measure"])
 
 
-def _describe_baseline(b: dict[str, Any]) -> str:
+def _written(side: dict[str, Any]) -> str:
+    """A side's knob as the study wrote it (the same on every world)."""
+    knob = side.get("knob")
+    if isinstance(knob, dict):
+        return f" at {knob['fraction']:g} of its data's return range"
+    if knob is None and side.get("knob_by_world"):
+        return " at its largest target"
+    return _knob_text(knob)
+
+
+def _describe_baseline(b: dict[str, Any], world: str) -> str:
     if "value" in b:
         return f"the constant {b['value']:g}"
-    return f"{b['learner']}{_knob_text(b['knob'])}"
+    return f"{b['learner']}{_knob_text(side_knob(b, world))}"
 
 
 def _worlds(res: Results, p: dict[str, Any], study: dict[str, Any]) -> list[str]:
@@ -142,7 +164,7 @@ def _worlds(res: Results, p: dict[str, Any], study: dict[str, Any]) -> list[str]
     out = []
     for w in [w["label"] for w in study["worlds"]]:
         base = _base(res, p, w)
-        if len(per_seed(res, w, p["learner"], p["knob"], p["measure"])) and (
+        if len(per_seed(res, w, p["learner"], side_knob(p, w), p["measure"])) and (
                 isinstance(base, float) or len(base)):
             out.append(w)
     return out
@@ -163,12 +185,13 @@ def _absent(res: Results, measure: str) -> str | None:
 def _nowhere(res: Results, p: dict[str, Any], study: dict[str, Any]) -> str:
     """Which side has no rows on any world (or that they never meet on one)."""
     labels = [w["label"] for w in study["worlds"]]
-    sides = [(f"{p['learner']}{_knob_text(p['knob'])}", p["learner"], p["knob"])]
+    sides = [(f"{p['learner']}{_written(p)}", p)]
     if "learner" in p["baseline"]:
         b = p["baseline"]
-        sides.append((f"the baseline {_describe_baseline(b)}", b["learner"], b["knob"]))
-    empty = [name for name, lab, knob in sides
-             if not any(len(per_seed(res, w, lab, knob, p["measure"])) for w in labels)]
+        sides.append((f"the baseline {b['learner']}{_written(b)}", b))
+    empty = [name for name, side in sides
+             if not any(len(per_seed(res, w, side["learner"], side_knob(side, w), p["measure"]))
+                        for w in labels)]
     if empty:
         return f"{' and '.join(empty)}: no rows of {p['measure']} on any world of the study"
     return f"the two sides have rows of {p['measure']} on different worlds, never on the same"
@@ -258,19 +281,20 @@ def evaluate_probe(res: Results, p: dict[str, Any], world: str, confidence: floa
                    data: DataLookup | None = None) -> ProbeResult:
     """One probe on one world (see the module docstring). `data`: where the learner's datasets
     come from for the discriminability check (default: the study folder of `res`)."""
+    knob = side_knob(p, world)
     out = ProbeResult(
         p["name"], world, p["question"], p["predictions"]["hypothesis"],
-        p["predictions"]["counter_claim"], p["measure"], p["learner"], p["knob"],
-        _describe_baseline(p["baseline"]), p["counter_claim_if"], float(p["margin"]),
+        p["predictions"]["counter_claim"], p["measure"], p["learner"], knob,
+        _describe_baseline(p["baseline"], world), p["counter_claim_if"], float(p["margin"]),
         p.get("hypothesis_if", "match"))  # a store written before hypothesis_if: match
     m = p["measure"]
     absent = _absent(res, m)
-    x = per_seed(res, world, p["learner"], p["knob"], m) if not absent else pd.Series(dtype=float)
+    x = per_seed(res, world, p["learner"], knob, m) if not absent else pd.Series(dtype=float)
     base = _base(res, p, world)
     if absent:
         out.reason = absent
     elif x.empty:
-        out.reason = f"{p['learner']}{_knob_text(p['knob'])} has no rows of {m} on {world}"
+        out.reason = f"{p['learner']}{_knob_text(knob)} has no rows of {m} on {world}"
     elif not isinstance(base, float) and base.empty:
         out.reason = f"the baseline {out.baseline} has no rows of {m} on {world}"
     if out.reason:
@@ -318,6 +342,8 @@ def evaluate_probes(results: Results, study_raw: dict[str, Any] | None = None,
         if not worlds:
             r = evaluate_probe(results, p, "", confidence, lookup)
             r.world = None
+            if r.knob is not None and math.isnan(r.knob):  # resolved per world, and no world
+                r.knob = None
             r.reason = _absent(results, p["measure"]) or _nowhere(results, p, study)
             r.finding = finding(r)
             out.append(r)

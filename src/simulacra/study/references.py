@@ -101,25 +101,24 @@ def run_simulator(ctx: JobContext) -> JobResult:
 
 
 def run_data(ctx: JobContext) -> JobResult:
-    """The dataset itself, measured like a learner: for each knob value f (a target return
-    g = `knob_target(returns, f)` as for DT), the data's episodes with G >= g,
-    i.e. the behaviour beta(. | G >= g) that a perfect return-conditioned model of a
-    deterministic world would reproduce (a q-quantilizer with q = P_data(G >= g)). Knob values
-    with no such episode (above the data's maximum) give no rows."""
+    """The dataset itself, measured like a learner: for each target return g (the knob, in
+    return units like DT's, resolved before the run: `simulacra.study.targets`), the data's
+    episodes with G >= g, i.e. the behaviour beta(. | G >= g) that a perfect return-conditioned
+    model of a deterministic world would reproduce (a q-quantilizer with q = P_data(G >= g)).
+    Targets with no such episode (above the data's maximum) give no rows."""
     from simulacra.evaluate.episodes import Episodes
-    from simulacra.study.learner_jobs import knob_target
     from simulacra.study.rollout import merge
 
     job = ctx.job
     data = job_dataset(ctx)
     eps = Episodes.from_dataset(data)
     parts, first = [], 0
-    for k in job.knob.values:
-        keep = eps.returns >= knob_target(eps.returns, float(k)) - 1e-9
+    for g in job.knob.values:
+        keep = eps.returns >= float(g) - 1e-9
         if not keep.any():
             continue
         chosen = eps.select(keep)
-        parts.append(result_from_episodes(chosen, job.evaluation.replays, knob=float(k),
+        parts.append(result_from_episodes(chosen, job.evaluation.replays, knob=float(g),
                                           first=first, data=data,
                                           metrics=job.evaluation.metrics))
         first += chosen.n

@@ -165,7 +165,7 @@ def run_study(
     into the store under `out`, and those of them `redo` selects even if finished."""
     t0 = time.perf_counter()
     out = Path(out)
-    jobs = expand(study)
+    jobs = expand(study, out)  # return targets from the folder's datasets, if it has them
     chosen = select(jobs, only) if only else jobs  # a bad filter fails before the folder is made
     again = {j.key for j in select(chosen, redo, "--redo")} if redo else set()
     claim_folder(out, study)

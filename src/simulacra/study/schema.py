@@ -14,6 +14,9 @@ before anything runs, and every error names the file, the field (as a path such 
     learners:
       - {learner: reward_optimal}
       - {learner: dt, label: DT, dataset: mixed, config: {...}, knob_values: [0, 20, 40]}
+                                      # target returns; or targets: grid (the default),
+                                      # target_fractions: [...]: study/targets.py. A voting
+                                      # DT gets its yardsticks: study/pairing.py
     evaluation: {episodes: 100, replays: 2}
     budgets: {env_steps: 20000, max_job_seconds: 900, max_memory_gb: 8}   # null: no memory cap
     probes:                           # counter-claim probes: read results, never add jobs
@@ -34,6 +37,7 @@ before anything runs, and every error names the file, the field (as a path such 
 from __future__ import annotations
 
 import copy
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +49,7 @@ from simulacra.safe_yaml import brief
 from simulacra.safe_yaml import load as load_yaml
 from simulacra.study.measures import EPISODE_MEASURES as EPISODE_MEASURES  # probes read it here
 from simulacra.study.measures import unknown_measure
+from simulacra.study.targets import TARGET_KNOB
 
 DEFAULT_QUESTION = (
     "At the same level of capability, is a Decision Transformer (a return-conditioned simulator "
@@ -143,6 +148,19 @@ LEARNER = {
     "worlds": (list, None, "restrict this learner to these world names"),
     "probe_only": ((bool, type(None)), None, "true: the learner exists for a probe and does not "
                    "vote in the verdict (default: inferred from the probes and datasets)"),
+    # Return-target learners (knob `target` with a dataset: dt, data, simulator): which returns
+    # they are asked for, resolved per world before the run (study/targets.py).
+    "targets": ((str, type(None)), None, "'grid' (default: target_points returns from the "
+                "data's median to above its maximum, plus the exact optima's returns) or "
+                "'paired' (the targets of the learner it pairs_with)"),
+    "target_points": ((int, type(None)), None, f"evenly spaced returns of the grid, an int from "
+                      f"2 to {MAX_LIST} (default 15)"),
+    "target_fractions": ((list, type(None)), None, "fractions of the data's return range "
+                         "(0: its worst episode, 1: its best, above 1: beyond it)"),
+    "yardsticks": ((bool, type(None)), None, "false: no simulator, quantilizer and best-of-n "
+                   "on this DT's data (default true for a voting offline DT)"),
+    "pairs_with": ((str, type(None)), None, "the label of the DT this yardstick is paired with "
+                   "(set by the pairing; read by the report, not part of the job)"),
 }
 
 WORLD = {
@@ -160,8 +178,9 @@ PROBE = {
     "measure": (str, REQUIRED, "a metric row name (e.g. ood_pair_rate) or an episode column: "
                 "return, performance, length, harm, unsafe_events, event_<name>"),
     "learner": (str, REQUIRED, "a learner label of the study"),
-    "knob": ((int, float, type(None)), None, "one of the learner's knob_values (default: its "
-             "largest)"),
+    "knob": ((int, float, dict, type(None)), None, "one of the learner's knob_values (default: "
+             "its largest); for a learner asked for target returns, a return or {fraction: F} "
+             "(of the data's return range), added to its targets"),
     "baseline": (dict, REQUIRED, "{learner: LABEL, knob: VALUE} or {value: NUMBER}"),
     "counter_claim_if": (str, REQUIRED, "'higher' or 'lower': the sign of learner - baseline "
                          "the counter-claim predicts"),
@@ -178,8 +197,8 @@ PROBE_PREDICTIONS = {
 
 PROBE_BASELINE = {
     "learner": ((str, type(None)), None, "a learner label of the study"),
-    "knob": ((int, float, type(None)), None, "one of that learner's knob_values (default: its "
-             "largest)"),
+    "knob": ((int, float, dict, type(None)), None, "one of that learner's knob_values (default: "
+             "its largest); for a learner asked for target returns, a return or {fraction: F}"),
     "value": ((int, float, type(None)), None, "a constant to compare with instead of a learner"),
 }
 
@@ -346,77 +365,21 @@ def _learners(
     doc: list, path: str, datasets: dict, world_names: list[str]
 ) -> list[dict[str, Any]]:
     from simulacra.learners.registry import learners
+    from simulacra.study.pairing import yardsticks
 
     known = learners()
     if not doc:
         raise StudyConfigError(f"{path}: field 'learners' is empty; name at least one learner")
-    out = []
-    for i, item in enumerate(doc):
-        where = f"learners[{i}]"
-        item = {"learner": item} if isinstance(item, str) else item
-        spec = _section(item, LEARNER, where, path)
-        name = spec["learner"]
-        if name not in known:
-            raise StudyConfigError(
-                f"{path}: {where}.learner: unknown learner {brief(name)}; known learners: "
-                f"{', '.join(sorted(known))}"
-            )
-        reg = known[name]
-        spec["label"] = spec["label"] or name
-        if not NAME_RE.match(spec["label"].replace(" ", "_").replace("%", "p")):
-            raise StudyConfigError(f"{path}: {where}.label {brief(spec['label'])}: use letters, "
-                                   f"digits, spaces, '%', '-' or '_'")
-        config = spec["config"] or {}
-        defaults = reg.defaults()
-        allowed = {**reg.optional(), **defaults}  # optional ones enter the config only if given
-        unknown = sorted(set(config) - set(allowed))
-        if unknown:
-            raise StudyConfigError(
-                f"{path}: unknown field '{where}.config.{unknown[0]}' for learner {brief(name)}; "
-                f"allowed: {', '.join(allowed) or '(none)'}"
-            )
-        for key, value in config.items():
-            _same_kind(path, f"{where}.config.{key}", value, allowed[key])
-        spec["config"] = {**copy.deepcopy(defaults), **config}
-        if reg.needs_dataset and spec["dataset"] is None:
-            raise StudyConfigError(
-                f"{path}: {where}.dataset: learner {brief(name)} trains on data; name one of "
-                f"the recipes under 'datasets' ({', '.join(datasets) or 'none defined'})"
-            )
-        if spec["dataset"] is not None and spec["dataset"] not in datasets:
-            raise StudyConfigError(
-                f"{path}: {where}.dataset: unknown dataset {brief(spec['dataset'])}; defined: "
-                f"{', '.join(datasets) or 'none'}"
-            )
-        _few(path, f"{where}.knob_values", spec["knob_values"])
-        _few(path, f"{where}.worlds", spec["worlds"])
-        if spec["knob_values"] is not None:
-            if reg.knob is None:
-                raise StudyConfigError(
-                    f"{path}: {where}.knob_values: learner {brief(name)} has no knob to sweep"
-                )
-            bad = [v for v in spec["knob_values"]
-                   if isinstance(v, bool) or not isinstance(v, int | float)]
-            if bad or not spec["knob_values"]:
-                raise StudyConfigError(
-                    f"{path}: {where}.knob_values must be a non-empty list of numbers "
-                    f"({reg.knob}), got {brief(spec['knob_values'])}"
-                )
-        else:
-            spec["knob_values"] = list(reg.knob_values) if reg.knob else None
-        if spec["worlds"] is not None:
-            missing = [w for w in spec["worlds"] if w not in world_names]
-            if missing:
-                raise StudyConfigError(
-                    f"{path}: {where}.worlds names {brief(missing[0])}, which the study does not "
-                    f"list; listed: {', '.join(world_names)}"
-                )
-        if reg.check is not None:
-            try:
-                reg.check(spec["config"])
-            except ValueError as err:
-                raise StudyConfigError(f"{path}: {where}.config: {err}") from err
-        out.append(spec)
+    out = [_learner(item, f"learners[{i}]", path, known, datasets, world_names)
+           for i, item in enumerate(doc)]
+    _pairs(path, out, known)
+    # Every voting offline DT gets its yardsticks on its very data (study/pairing.py), right
+    # after it; they are checked like written entries, named by the DT they pair with.
+    for item in yardsticks(out, known):
+        where = f"learners (yardstick {item['label']!r} of {item['pairs_with']!r})"
+        at = max(i for i, s in enumerate(out) if item["pairs_with"] in (s["label"],
+                                                                        s["pairs_with"]))
+        out.insert(at + 1, _learner(item, where, path, known, datasets, world_names))
     labels = [s["label"] for s in out]
     dup = next((lab for lab in labels if labels.count(lab) > 1), None)
     if dup:
@@ -426,8 +389,153 @@ def _learners(
     return out
 
 
-def _probe_knob(path: str, field: str, spec: dict[str, Any], knob: Any) -> float | None:
-    """The knob value a probe reads for a learner: given (one of its knob_values) or its largest."""
+def _learner(item: Any, where: str, path: str, known: dict, datasets: dict,
+             world_names: list[str]) -> dict[str, Any]:
+    """One learner entry, checked, its defaults filled."""
+    item = {"learner": item} if isinstance(item, str) else item
+    spec = _section(item, LEARNER, where, path)
+    name = spec["learner"]
+    if name not in known:
+        raise StudyConfigError(
+            f"{path}: {where}.learner: unknown learner {brief(name)}; known learners: "
+            f"{', '.join(sorted(known))}"
+        )
+    reg = known[name]
+    spec["label"] = spec["label"] or name
+    if not NAME_RE.match(spec["label"].replace(" ", "_").replace("%", "p")):
+        raise StudyConfigError(f"{path}: {where}.label {brief(spec['label'])}: use letters, "
+                               f"digits, spaces, '%', '-' or '_'")
+    config = spec["config"] or {}
+    defaults = reg.defaults()
+    unknown = sorted(set(config) - set(defaults))
+    if unknown:
+        raise StudyConfigError(
+            f"{path}: unknown field '{where}.config.{unknown[0]}' for learner {brief(name)}; "
+            f"allowed: {', '.join(defaults) or '(none)'}"
+        )
+    for key, value in config.items():
+        _same_kind(path, f"{where}.config.{key}", value, defaults[key])
+    spec["config"] = {**copy.deepcopy(defaults), **config}
+    if reg.needs_dataset and spec["dataset"] is None:
+        raise StudyConfigError(
+            f"{path}: {where}.dataset: learner {brief(name)} trains on data; name one of "
+            f"the recipes under 'datasets' ({', '.join(datasets) or 'none defined'})"
+        )
+    if spec["dataset"] is not None and spec["dataset"] not in datasets:
+        raise StudyConfigError(
+            f"{path}: {where}.dataset: unknown dataset {brief(spec['dataset'])}; defined: "
+            f"{', '.join(datasets) or 'none'}"
+        )
+    _few(path, f"{where}.knob_values", spec["knob_values"])
+    _few(path, f"{where}.worlds", spec["worlds"])
+    if spec["knob_values"] is not None:
+        if reg.knob is None:
+            raise StudyConfigError(
+                f"{path}: {where}.knob_values: learner {brief(name)} has no knob to sweep"
+            )
+        _numbers(path, f"{where}.knob_values", spec["knob_values"], reg.knob)
+    elif reg.knob != TARGET_KNOB or spec["dataset"] is None:
+        spec["knob_values"] = list(reg.knob_values) if reg.knob else None
+    _targets(path, where, spec, reg.knob == TARGET_KNOB and spec["dataset"] is not None,
+             reg.family)
+    if spec["worlds"] is not None:
+        missing = [w for w in spec["worlds"] if w not in world_names]
+        if missing:
+            raise StudyConfigError(
+                f"{path}: {where}.worlds names {brief(missing[0])}, which the study does not "
+                f"list; listed: {', '.join(world_names)}"
+            )
+    if reg.check is not None:
+        try:
+            reg.check(spec["config"])
+        except ValueError as err:
+            raise StudyConfigError(f"{path}: {where}.config: {err}") from err
+    return spec
+
+
+def _numbers(path: str, field: str, values: Any, what: str) -> None:
+    """A non-empty list of finite numbers (bools are not numbers)."""
+    bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int | float)
+           or not math.isfinite(v)]
+    if bad or not values:
+        raise StudyConfigError(f"{path}: {field} must be a non-empty list of numbers ({what}), "
+                               f"got {brief(values)}")
+
+
+def _targets(path: str, where: str, spec: dict[str, Any], returns: bool, family: str) -> None:
+    """The target fields of a return-target learner (study/targets.py): at most one way of
+    saying them, `targets: grid` with 15 points when none is given; absent on other learners."""
+    given = [k for k in ("knob_values", "target_fractions", "targets") if spec[k] is not None]
+    if not returns:
+        extra = [k for k in ("targets", "target_points", "target_fractions", "yardsticks")
+                 if spec[k] is not None]
+        if extra:
+            raise StudyConfigError(
+                f"{path}: {where}.{extra[0]} applies only to a learner asked for target returns "
+                f"(knob '{TARGET_KNOB}' and a dataset: dt, data, simulator)")
+        return
+    if len(given) > 1:
+        raise StudyConfigError(f"{path}: {where} gives both {given[0]} and {given[1]}; give "
+                               f"one of knob_values (returns), target_fractions or targets")
+    if spec["target_fractions"] is not None:
+        _few(path, f"{where}.target_fractions", spec["target_fractions"])
+        _numbers(path, f"{where}.target_fractions", spec["target_fractions"],
+                 "fractions of the data's return range")
+    if not given:
+        spec["targets"] = "grid"
+    if spec["targets"] not in (None, "grid", "paired"):
+        raise StudyConfigError(f"{path}: {where}.targets is {brief(spec['targets'])}: "
+                               f"{LEARNER['targets'][2]}")
+    if spec["targets"] == "paired" and spec["pairs_with"] is None:
+        raise StudyConfigError(f"{path}: {where}.targets 'paired' needs 'pairs_with' (the label "
+                               f"of the learner whose targets it takes)")
+    if spec["target_points"] is not None and (spec["targets"] != "grid"):
+        raise StudyConfigError(f"{path}: {where}.target_points goes with targets: grid")
+    if spec["targets"] == "grid":
+        points = 15 if spec["target_points"] is None else spec["target_points"]
+        if not 2 <= points <= MAX_LIST:
+            raise StudyConfigError(f"{path}: {where}.target_points is {points}: "
+                                   f"{LEARNER['target_points'][2]}")
+        spec["target_points"] = points
+    if spec["yardsticks"] is not None and family != "dt":
+        raise StudyConfigError(f"{path}: {where}.yardsticks applies only to a DT learner")
+
+
+def _pairs(path: str, specs: list[dict[str, Any]], known: dict) -> None:
+    """`pairs_with` names a return-target DT of the study."""
+    dts = {s["label"] for s in specs
+           if known[s["learner"]].family == "dt"
+           and known[s["learner"]].knob == TARGET_KNOB and s["dataset"] is not None}
+    for i, s in enumerate(specs):
+        if s["pairs_with"] is not None and s["pairs_with"] not in dts:
+            raise StudyConfigError(
+                f"{path}: learners[{i}].pairs_with is {brief(s['pairs_with'])}, not an offline "
+                f"DT of the study (DTs with a dataset: {', '.join(sorted(dts)) or 'none'})")
+        if s["pairs_with"] is not None and s["dataset"] != next(
+                d["dataset"] for d in specs if d["label"] == s["pairs_with"]):
+            raise StudyConfigError(f"{path}: learners[{i}] pairs with {s['pairs_with']!r} but "
+                                   f"names another dataset: a yardstick uses its DT's data")
+
+
+def _probe_knob(path: str, field: str, spec: dict[str, Any], knob: Any) -> Any:
+    """The knob value a probe reads for a learner: given (one of its knob_values) or its largest.
+    A learner asked for target returns takes a return or {fraction: F}, kept as written and
+    resolved per world before the run (study/targets.py); None stays None there."""
+    if _returns(spec):
+        if isinstance(knob, dict):
+            f = knob.get("fraction")
+            if set(knob) != {"fraction"} or isinstance(f, bool) or not isinstance(
+                    f, int | float) or not math.isfinite(f):
+                raise StudyConfigError(f"{path}: field {brief(field)} is {brief(knob)}: a "
+                                       f"return or {{fraction: F}} with F a number")
+            return {"fraction": float(f)}
+        if knob is not None and not math.isfinite(knob):
+            raise StudyConfigError(f"{path}: field {brief(field)} is {knob}: a finite return")
+        return None if knob is None else float(knob)
+    if isinstance(knob, dict):
+        raise StudyConfigError(f"{path}: field {brief(field)}: {{fraction: F}} applies only to a "
+                               f"learner asked for target returns; learner "
+                               f"{brief(spec['label'])} is not")
     values = spec["knob_values"]
     if knob is None:
         return float(max(values)) if values else None
@@ -438,6 +546,13 @@ def _probe_knob(path: str, field: str, spec: dict[str, Any], knob: Any) -> float
         raise StudyConfigError(f"{path}: field {brief(field)} is {brief(knob)}, not among learner "
                                f"{brief(spec['label'])}'s knob_values {brief(values)}")
     return float(knob)
+
+
+def _returns(spec: dict[str, Any]) -> bool:
+    """Whether a validated learner entry is asked for target returns (study/targets.py)."""
+    from simulacra.study.targets import is_return_target
+
+    return is_return_target(spec)
 
 
 def _probe_side(path: str, field: str, label: str, specs: dict[str, dict[str, Any]],
