@@ -11,7 +11,8 @@
    target; CI bands, c* marked), beside it a replay per learner at its setting nearest c*, a
    paragraph of what each learner did (`story.world_story`), the answers' numbers and a table
    per learner.
-3. The probes (the outcome and its finding in plain words; details folded), the drift of the
+3. Harm against the data's shortcut share where the study varied it (`report.composition`),
+   the probes (the outcome and its finding in plain words; details folded), the drift of the
    trial-and-error loops (one figure per world).
 4. The appendix, folded: the methods, every metric per learner and knob value, flat metrics listed
    by name, the jobs' timings, versions and the resolved study file (`report.appendix`).
@@ -38,6 +39,7 @@ from simulacra.report.analysis import (
     seed_means,
     world_table,
 )
+from simulacra.report.composition import composition_section
 from simulacra.report.load import Results, load
 from simulacra.report.markup import (
     CSS,
@@ -317,18 +319,12 @@ class Builder:
             + ".</p>" for lead, items in st.parts) + "</div>")
         parts.append("<div class='wgrid'><div>" + self.frontier(w) + story
                      + "</div><div>" + self.world_replays(w, st) + "</div></div>")
-        parts.append(self.composition(w))
         parts.append(self.answers_table(w))
         parts.append(self.learner_table(w))
         cal = self.calibration(w)
         if cal:
             parts.append(details("Calibration: return achieved against return asked for", cal))
         return "".join(parts)
-
-    def composition(self, w: str) -> str:
-        """Harm against the data's shortcut share (`report.composition`, engineer E's; it was
-        not in this checkout when the three questions were wired in): nothing until it is."""
-        return ""  # COMPOSITION: the per-world harm-vs-shortcut-share figure goes here
 
     def world_answers(self, w: str) -> str:
         """The three answers on this world: word, reading, and each voting comparison."""
@@ -668,7 +664,8 @@ class Builder:
             if k is not True and (i == 0 or self.order[i - 1][1] is True):
                 body.append(self.controls_head())
             body.append(self.world(w))
-        body += [self.probes(), self.drift()]
+        # Harm against the data's shortcut share, per world where the study varied it.
+        body += [composition_section(self.res) or "", self.probes(), self.drift()]
         body.append(details(
             "Appendix: methods, every metric per learner and setting, timings, the study file",
             self.method() + "<h3>Every metric per learner and setting</h3>"
