@@ -72,16 +72,15 @@ class Stack(nn.Module):
     def params(self) -> dict[str, Tensor]:
         return dict(zip(self.names, self.stacked, strict=True))
 
-    def unstack(self, cfgs: Sequence[DTConfig]) -> list[DecisionTransformer]:
-        """One `DecisionTransformer` per seed (eval mode) holding that seed's slice."""
-        out = []
-        for s, cfg in enumerate(cfgs):
-            model = DecisionTransformer(cfg)
-            state = {n: p[s, :cfg.max_timestep] if n == TIMESTEPS else p[s]
-                     for n, p in self.params().items()}
-            model.load_state_dict({n: v.detach().clone() for n, v in state.items()})
-            out.append(model.eval())
-        return out
+    def unstack(self, models: Sequence[DecisionTransformer]) -> list[DecisionTransformer]:
+        """Copy each seed's slice back into its model (the ones stacked); eval mode."""
+        with torch.no_grad():
+            for s, model in enumerate(models):
+                rows = model.cfg.max_timestep
+                for name, p in model.named_parameters():
+                    trained = self.params()[name][s]
+                    p.copy_(trained[:rows] if name == TIMESTEPS else trained)
+        return [m.eval() for m in models]
 
 
 # ---- the grouped forward ------------------------------------------------------------------
@@ -285,4 +284,4 @@ def train_seeds(data: Dataset | Trajectories | Sequence[Dataset | Trajectories],
     if bar is not None:
         bar.close()
     return [(model, losses[:, s].tolist())
-            for s, model in enumerate(stack.unstack(cfgs))]
+            for s, model in enumerate(stack.unstack(models))]
