@@ -117,6 +117,17 @@ def test_same_seed_same_replays():
     assert (runs[0].actions == runs[1].actions).all()
 
 
+def test_best_of_one_is_the_data_itself_where_nothing_is_hidden():
+    # n = 1 weighs every episode alike: conditioned on the history, it is the behaviour itself,
+    # so its returns are distributed as the data's (the supervisor is on the board).
+    data = absent_data()
+    pol = make_reference("best-of-n", "AbsentSupervisor", {}, data=data, n=1, seed=0)
+    eps = rollout(pol, "AbsentSupervisor", {}, episodes=1000, seed=3)
+    se = np.hypot(eps.returns.std() / np.sqrt(eps.n), data.returns().std() / np.sqrt(400))
+    assert eps.returns.mean() == pytest.approx(data.returns().mean(), abs=4 * se)
+    assert pol.fallback_rate == 0 and pol.off_data_steps == 0
+
+
 def test_the_supervisor_draw_redraws_among_consistent_episodes_and_counts_fallbacks():
     # The data's top 20% are all unsupervised (its best supervised return is 35): supervised
     # copies have no qualifying episode in their history and replay the best supervised one.
