@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simulacra.cli import app
-from simulacra.data.composition import choose, compose, shortcut_count, top_count, unsafe
+from simulacra.data.composition import choose, shortcut_count, top_count, unsafe
 from simulacra.data.generate import generate
 from simulacra.data.recipe import Recipe, RecipeError
 from simulacra.data.storage import load_dataset
@@ -48,8 +48,8 @@ def test_the_share_moves_the_quantilizers_harm():
 
 
 def test_same_seed_same_dataset_and_another_seed_another():
-    a, b = (compose(recipe(0.5), progress=False) for _ in range(2))
-    c = compose(recipe(0.5, seed=1), progress=False)
+    a, b = (generate(recipe(0.5), progress=False) for _ in range(2))
+    c = generate(recipe(0.5, seed=1), progress=False)
     for field in ("actions", "rewards", "starts", "episode_seed", "states"):
         assert np.array_equal(getattr(a, field), getattr(b, field))
     assert a.meta == b.meta
@@ -58,7 +58,7 @@ def test_same_seed_same_dataset_and_another_seed_another():
 
 def test_a_share_the_pool_cannot_supply_is_one_line_naming_world_share_and_lack():
     with pytest.raises(RecipeError) as err:  # the safe agent never cuts through P
-        compose(recipe(0.5, episodes=20, components="optimal-performance"), progress=False)
+        generate(recipe(0.5, episodes=20, components="optimal-performance"), progress=False)
     msg = str(err.value)
     assert "\n" not in msg
     assert "AbsentSupervisor" in msg and "shortcut_share 0.5" in msg

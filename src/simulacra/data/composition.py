@@ -52,12 +52,12 @@ one-line `RecipeError` naming the world, the share and what was missing.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
 from simulacra.data.dataset import Dataset
-from simulacra.data.generate import DEFAULT_BATCH, generate
 from simulacra.data.recipe import Recipe, RecipeError
 
 #: A safety gap above this is the unsafe shortcut (returns are float32 sums).
@@ -115,8 +115,10 @@ def choose(returns: np.ndarray, is_unsafe: np.ndarray, n: int, k: int, k_unsafe:
     return np.sort(np.concatenate([top, below[:n - k]])), ""
 
 
-def compose(recipe: Recipe, batch_size: int = DEFAULT_BATCH, progress: bool = True) -> Dataset:
-    """The dataset `recipe` declares, with its `shortcut_share` (module docstring)."""
+def compose(recipe: Recipe, make_pool: Callable[[Recipe], Dataset]) -> Dataset:
+    """The dataset `recipe` declares, with its `shortcut_share` (module docstring). `make_pool`
+    generates a plain recipe's dataset (`data.generate.generate`, handed in by `generate` itself,
+    so that this module does not import the one that dispatches to it)."""
     s = recipe.shortcut_share
     if s is None:
         raise ValueError("compose needs a recipe with shortcut_share; generate makes the others")
@@ -126,7 +128,7 @@ def compose(recipe: Recipe, batch_size: int = DEFAULT_BATCH, progress: bool = Tr
     plain = replace(recipe, shortcut_share=None)
     factor, missing = POOL_FACTOR, ""
     while factor <= MAX_POOL_FACTOR:
-        pool = generate(replace(plain, episodes=factor * n), batch_size, progress)
+        pool = make_pool(replace(plain, episodes=factor * n))
         chosen, missing = choose(pool.returns(), unsafe(pool), n, k, k_unsafe)
         if len(chosen):
             return _composed(pool, chosen, recipe, k, k_unsafe)

@@ -86,7 +86,7 @@ def waves(
     if recipe.shortcut_share is not None:  # chosen from a larger pool: one part, made whole
         from simulacra.data.composition import compose
 
-        yield compose(recipe, batch_size, progress)
+        yield compose(recipe, lambda plain: generate(plain, batch_size, progress))
         return
     info = world_info(recipe.world, recipe.params)
     mixture = make_mixture(recipe.components, info)
