@@ -159,7 +159,7 @@ def _study(doc_extra):
         "datasets": {"mixed": {"episodes": 30,
                                "components": "boltzmann-reward:0.5@T=1,random:0.5"}},
         "learners": ["reward_optimal", "random", {"learner": "data", "dataset": "mixed",
-                                                  "knob_values": [1.0]}],
+                                                  "target_fractions": [1.0]}],  # its best
         "evaluation": {"episodes": 6, "replays": 0}, **doc_extra})
 
 
