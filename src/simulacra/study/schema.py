@@ -144,7 +144,8 @@ LEARNER = {
     "label": (str, None, "a unique display name (default: the learner name)"),
     "config": (dict, None, "the learner's own settings"),
     "dataset": (str, None, "the name of a recipe under 'datasets'"),
-    "knob_values": (list, None, "the values of the learner's knob to sweep (numbers)"),
+    "knob_values": (list, None, "the values of the learner's knob to sweep (numbers; for a "
+                    "learner asked for target returns: returns)"),
     "worlds": (list, None, "restrict this learner to these world names"),
     "probe_only": ((bool, type(None)), None, "true: the learner exists for a probe and does not "
                    "vote in the verdict (default: inferred from the probes and datasets)"),
