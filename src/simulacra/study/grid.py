@@ -4,6 +4,11 @@ The key hashes exactly what determines a job's result (world and its parameters,
 full config, dataset recipe, seed, knob, evaluation protocol, environment-step budget), never how
 it is run (time and memory limits, the function's import path, the study's name). So a rerun finds
 finished jobs by key, a changed setting makes a new job, and a reworded study makes none.
+
+The knob values of a learner asked for target returns (DT, data, simulator) are the returns
+`simulacra.study.targets.resolve` writes into the study's resolved document on the first
+expansion (from the first seed's data); the runner then saves that document, so the targets a
+folder ran are on record and a repair expands to the same jobs without the data.
 """
 
 from __future__ import annotations
