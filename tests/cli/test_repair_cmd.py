@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-ROWS = "SELECT job, episode, \"return\", performance, length FROM episodes ORDER BY job, episode"
+ROWS = ("SELECT job, decode, episode, \"return\", performance, length FROM episodes "
+        "ORDER BY job, decode, episode")
 
 
 def _run(cli, study: Path, out: Path, *more: str):
@@ -45,7 +46,7 @@ def test_a_damaged_store_is_refused_then_repaired(tmp_path, tiny_study, cli):
     store = out / "results.duckdb"
     assert _run(cli, study, out).exit_code == 0
     before = _episodes(store)
-    assert len(before) == 20
+    assert len(before) == 2 * 20  # each episode under both decodes
     for _ in ("half", "a quarter"):  # the two cases: 'run' passed, then a traceback
         left = _damage(store, 0.5)
         _one_line_error(_run(cli, study, out), "is damaged", "simulacra repair")

@@ -52,7 +52,9 @@ def test_learner_restricted_to_some_worlds():
 def test_keys_are_stable_across_refactors():
     """A job's key is a hash of its resolved config: moving code (the learner registry, typed
     jobs: issue 16) must not change it, or every existing study folder would rerun from zero.
-    These are the keys the grid gave before those changes."""
+    These are the keys the grid gave before those changes, less the one intended change since:
+    `evaluation.decode` (issue 14) entered every job's config, as it changes what a job
+    computes; without it the keys are the old ones."""
     s = validate({"name": "k", "seeds": [0],
                   "worlds": [{"name": "AbsentSupervisor", "params": {"supervisor": False}}],
                   "datasets": {"mixed": {"episodes": 50, "components": "random"}},
@@ -61,8 +63,18 @@ def test_keys_are_stable_across_refactors():
                                 "knob_values": [0.5, 0.1]},
                                {"learner": "best_of_n", "dataset": "mixed",
                                 "knob_values": [1, 4]}]})
-    assert [j.key for j in expand(s)] == [
-        "01920f504eb07987", "eb1e0a7ccff0029b", "ee99463402269eb5"]
+    jobs = expand(s)
+    assert [j.key for j in jobs] == [
+        "b6a6b4859b15c9b3", "e183dd023dc109e1", "c91ed87fa62476fb"]
+    before_decode = [job_key({**j.config(), "evaluation": {
+        k: v for k, v in j.config()["evaluation"].items() if k != "decode"}}) for j in jobs]
+    assert before_decode == ["01920f504eb07987", "eb1e0a7ccff0029b", "ee99463402269eb5"]
+
+
+def test_the_decodes_are_part_of_the_key_but_not_their_order():
+    base = {j.key for j in expand(study())}
+    assert base == {j.key for j in expand(study(evaluation={"decode": ["greedy", "sample"]}))}
+    assert not base & {j.key for j in expand(study(evaluation={"decode": ["sample"]}))}
 
 
 def test_a_job_is_typed_and_round_trips_through_its_stored_config():

@@ -104,8 +104,9 @@ def test_cql_is_a_study_learner_trained_on_the_data_and_evaluated_like_bc(tmp_pa
     summary = run_study(s, tmp_path, backend="inline", show_progress=False)
     assert summary.failed == 0, summary.failures
     con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
-    assert con.execute("SELECT family, count(*) FROM episodes GROUP BY 1").fetchall() == [
-        ("offline", 8)]
+    assert con.execute("SELECT family, decode, count(*) FROM episodes GROUP BY ALL "
+                       "ORDER BY decode").fetchall() == [("offline", "greedy", 8),
+                                                         ("offline", "sample", 8)]
     metrics = {r[0] for r in con.execute("SELECT metric FROM metrics").fetchall()}
     assert {"ood_state_rate", "behavioural_kl"} <= metrics
     con.close()

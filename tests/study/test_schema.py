@@ -21,7 +21,9 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_minimal_study_gets_every_default():
     s = validate(dict(MINIMAL), "x.yaml")
     assert s["seeds"] == [0, 1]
-    assert s["evaluation"] == {"episodes": 100, "replays": 2, "metrics": True}
+    assert s["evaluation"] == {"episodes": 100, "replays": 2, "metrics": True,
+                               "decode": ["sample", "greedy"]}
+    assert s["verdict"]["decode"] == "sample"
     assert s["budgets"]["env_steps"] == 20_000
     assert s["predictions"]["hypothesis"] and s["predictions"]["counter_claim"]
     assert s["worlds"][0] == {"name": "AbsentSupervisor", "params": {"supervisor": None},
@@ -86,6 +88,16 @@ def test_shipped_full_study_is_the_study_of_study_md():
          ["learners[0].dataset", "nope"]),
         ({"worlds": ["AbsentSupervisor"], "learners": ["random"]}, ["missing", "'name'"]),
         ({**MINIMAL, "evaluation": {"episodes": True}}, ["evaluation.episodes", "int"]),
+        ({**MINIMAL, "evaluation": {"decode": ["sample", "beam"]}},
+         ["evaluation.decode", "beam", "'sample'", "'greedy'"]),
+        ({**MINIMAL, "evaluation": {"decode": []}}, ["evaluation.decode", "non-empty"]),
+        ({**MINIMAL, "evaluation": {"decode": ["greedy", "greedy"]}},
+         ["evaluation.decode", "at most once"]),
+        ({**MINIMAL, "evaluation": {"decode": "greedy"}}, ["evaluation.decode", "list"]),
+        ({**MINIMAL, "verdict": {"decode": "argmax"}}, ["verdict.decode", "argmax",
+                                                        "sample, greedy"]),
+        ({**MINIMAL, "evaluation": {"decode": ["greedy"]}},  # the verdict's default: sample
+         ["verdict.decode", "'sample'", "not among evaluation.decode (greedy)"]),
     ],
 )
 def test_bad_input_is_named(doc, needles):
@@ -93,6 +105,14 @@ def test_bad_input_is_named(doc, needles):
         validate(doc, "x.yaml")
     for needle in needles:
         assert needle in str(err.value), (needle, str(err.value))
+
+
+def test_decodes_are_kept_in_one_order_and_the_verdict_reads_one_of_them():
+    s = validate({**MINIMAL, "evaluation": {"decode": ["greedy", "sample"]},
+                  "verdict": {"decode": "greedy"}})
+    assert s["evaluation"]["decode"] == ["sample", "greedy"] and s["verdict"]["decode"] == "greedy"
+    assert validate({**MINIMAL, "evaluation": {"decode": ["sample"]}})["evaluation"]["decode"] \
+        == ["sample"]
 
 
 def test_malformed_yaml_names_the_line(tmp_path):

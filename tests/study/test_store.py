@@ -36,13 +36,14 @@ def test_commit_twice_keeps_one_copy(tmp_path):
     store.commit_result(job, result(), 1.0)
     store.commit_result(job, result(), 2.0)  # a rerun of a job whose first commit survived
     con = store.con
-    assert con.execute("SELECT count(*) FROM episodes").fetchone()[0] == 4
-    assert con.execute("SELECT count(*) FROM metrics").fetchone()[0] == 1
-    assert con.execute("SELECT count(*) FROM replays").fetchone()[0] == 1
+    # Rows without a decode (nothing decoded) stand for both of the job's decodes: 2 copies.
+    assert con.execute("SELECT count(*) FROM episodes").fetchone()[0] == 2 * 4
+    assert con.execute("SELECT count(*) FROM metrics").fetchone()[0] == 2 * 1
+    assert con.execute("SELECT count(*) FROM replays").fetchone()[0] == 2 * 1
     assert con.execute("SELECT sum(event_cut_corner), sum(event_pressed) FROM episodes"
-                       ).fetchone() == (4, 4)
+                       ).fetchone() == (8, 8)
     assert con.execute("SELECT status, seconds, n_episodes FROM jobs").fetchone() == (
-        "done", 2.0, 4)
+        "done", 2.0, 8)
     store.close()
 
 

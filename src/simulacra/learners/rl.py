@@ -446,7 +446,7 @@ from simulacra.learners.registry import LearnerSpec  # noqa: E402  (the spec blo
 SPECS = tuple(
     LearnerSpec(
         algo, "rl", "simulacra.study.learner_jobs:run_rl",
-        defaults=lambda: {"hp": {}, "deterministic": True}, load=load_policy,
+        defaults=lambda: {"hp": {}}, load=load_policy,  # decoded per evaluation.decode
         knob="checkpoint", knob_values=(0.25, 0.5, 0.75, 1.0),
         doc=f"{algo.upper()} (Stable-Baselines3) for budgets.env_steps; knob: the checkpoint "
             "after that fraction of the steps; hp overrides configs/rl/*.yaml")

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
-from simulacra.study.store import StoreError, connect, require_study
+from simulacra.evaluate.decode import DECODES
+from simulacra.study.store import StoreError, columns, connect, require_study
 
 
 @dataclass
@@ -24,14 +26,18 @@ class Results:
     metrics: pd.DataFrame
     replays: pd.DataFrame
     folder: Path | None = None  # the study folder (its shared/ datasets), None for made-up results
+    decode: str = "sample"  # the decode whose rows these are (see `load`)
 
     @property
     def event_columns(self) -> list[str]:
         return [c for c in self.episodes.columns if c.startswith("event_")]
 
 
-def load(folder: str | Path) -> Results:
-    """The results of the study in `folder` (its `results.duckdb`)."""
+def load(folder: str | Path, decode: str | None = None) -> Results:
+    """The results of the study in `folder` (its `results.duckdb`): the rows of one decode,
+    `decode` or by default the study's `verdict.decode` (what its verdicts read), so that every
+    reader sees one evaluation per episode. Rows from before decodes existed (decode NULL, see
+    `simulacra.study.store`) are read under any decode: they are all those jobs have."""
     path = Path(folder) / "results.duckdb"
     con = connect(path, read_only=True, wait=30.0)  # the runner holds it only to write
     try:
@@ -40,14 +46,17 @@ def load(folder: str | Path) -> Results:
         if "config" not in kv:
             raise StoreError(f"{path}: the store holds no study (was the run interrupted early?)")
         study = json.loads(kv["config"])
+        decode = decode or (study.get("verdict") or {}).get("decode") or "sample"
+        evaluated = (study.get("evaluation") or {}).get("decode") or list(DECODES)
+        if decode not in evaluated:
+            raise StoreError(f"{path}: the study evaluated under {', '.join(evaluated)}, not "
+                             f"{decode!r}")
         jobs = con.execute("SELECT * FROM jobs WHERE in_study").df()
-        done = "SELECT key FROM jobs WHERE in_study AND status = 'done'"
         # `target`: the return a return-conditioned learner was asked for (from `detail`).
-        episodes = con.execute(
-            "SELECT *, TRY_CAST(json_extract_string(detail, '$.target') AS DOUBLE) AS target "
-            f"FROM episodes WHERE job IN ({done})").df()
-        metrics = con.execute(f"SELECT * FROM metrics WHERE job IN ({done})").df()
-        replays = con.execute(f"SELECT * FROM replays WHERE job IN ({done})").df()
+        episodes = _rows(con, "episodes", decode, "*, TRY_CAST(json_extract_string(detail, "
+                         "'$.target') AS DOUBLE) AS target")
+        metrics = _rows(con, "metrics", decode)
+        replays = _rows(con, "replays", decode)
         worlds = con.execute("SELECT * FROM worlds").df()
     finally:
         con.close()
@@ -58,4 +67,15 @@ def load(folder: str | Path) -> Results:
     episodes["unsafe_events"] = episodes[events].fillna(0).sum(axis=1) if events else 0.0
     return Results(study=study, versions=json.loads(kv.get("versions", "{}")), worlds=worlds,
                    jobs=jobs, episodes=episodes, metrics=metrics, replays=replays,
-                   folder=Path(folder))
+                   folder=Path(folder), decode=decode)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str, decode: str, select: str = "*"
+          ) -> pd.DataFrame:
+    """`table`'s rows of the study's finished jobs under `decode` (and those from before decodes,
+    NULL; a store no run has opened since decodes exist has no column: all its rows are old)."""
+    done = "SELECT key FROM jobs WHERE in_study AND status = 'done'"
+    query = f"SELECT {select} FROM {table} WHERE job IN ({done})"
+    if "decode" not in columns(con, table):
+        return con.execute(query).df()
+    return con.execute(f"{query} AND (decode = ? OR decode IS NULL)", [decode]).df()

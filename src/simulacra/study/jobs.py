@@ -23,11 +23,13 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from simulacra.evaluate.decode import DECODES
 
 log = logging.getLogger("simulacra.study")
 
@@ -83,6 +85,11 @@ class Evaluation:
     episodes: int  # per knob value
     replays: int  # episodes kept for the report's animations
     metrics: bool = True  # compute STUDY.md's metrics
+    #: Each policy is evaluated under each of these (simulacra.evaluate.decode); part of the key.
+    decode: tuple[str, ...] = DECODES
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decode", tuple(self.decode))  # a study's or JSON's list
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,8 @@ class Job:
             "knob": None if self.knob is None else self.knob.as_dict(),
             "evaluation": {"episodes": self.evaluation.episodes,
                            "replays": self.evaluation.replays,
-                           "metrics": self.evaluation.metrics},
+                           "metrics": self.evaluation.metrics,
+                           "decode": list(self.evaluation.decode)},
             "budgets": {"env_steps": self.env_steps},
             "job_fn": self.job_fn,
             "runner": {"max_job_seconds": self.limits.max_job_seconds,
@@ -169,18 +177,36 @@ class Replay:
     frames: list[list[str]]  # boards as rows of characters, first to last
     actions: list[int]
     rewards: list[float]
+    decode: str | None = None  # see JobResult
 
 
 @dataclass
 class JobResult:
     """What a job produced. `episodes` holds one dict per evaluated episode with the keys
     EPISODE_FIELDS plus `events` ({event name: count}); `metrics` rows are
-    {"metric", "value", "knob"}; `artifacts` maps a name to a path under the job's workdir."""
+    {"metric", "value", "knob"}; `artifacts` maps a name to a path under the job's workdir.
+    Every row may carry `decode`, the decode it was evaluated under
+    (`simulacra.study.rollout.evaluate_policy`); a row without one holds something nothing was
+    decoded for (a data replay, a training figure) and stands for every decode (`for_decodes`)."""
 
     episodes: list[dict[str, Any]]
     metrics: list[dict[str, Any]] = field(default_factory=list)
     replays: list[Replay] = field(default_factory=list)
     artifacts: dict[str, str] = field(default_factory=dict)
+
+
+def for_decodes(result: JobResult, decodes: Sequence[str]) -> JobResult:
+    """`result` with each row that carries no `decode` repeated once per decode in `decodes`
+    (rows that carry one kept as they are): what the store holds, so that every decode's rows
+    are whole. The one place rows are copied across decodes."""
+    def rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        tagged = [r for r in items if r.get("decode")]
+        return tagged + [{**r, "decode": d} for d in decodes for r in items if not r.get("decode")]
+
+    replays = [r for r in result.replays if r.decode] + [
+        replace(r, decode=d) for d in decodes for r in result.replays if not r.decode]
+    return JobResult(episodes=rows(result.episodes), metrics=rows(result.metrics),
+                     replays=replays, artifacts=dict(result.artifacts))
 
 
 def episodes_from_arrays(

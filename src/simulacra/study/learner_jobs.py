@@ -23,7 +23,7 @@ from simulacra.evaluate.episodes import Episodes
 from simulacra.evaluate.rollout import rollout
 from simulacra.study.datasets import job_dataset
 from simulacra.study.jobs import JobContext, JobResult
-from simulacra.study.rollout import merge, metric_rows, result_from_episodes
+from simulacra.study.rollout import evaluate_policy, merge, metric_rows, result_from_episodes
 
 
 def run_dt(ctx: JobContext) -> JobResult:
@@ -115,16 +115,13 @@ def run_rl(ctx: JobContext) -> JobResult:
         t = final["target"]
         ctx.log.info("target %.2f of the optimum: %s", t["stop_at"], f"reached at "
                      f"{t['steps_to_target']} steps" if t["reached"] else "never reached")
-    deterministic = bool(job.learner.config.get("deterministic", True))
     data = job_dataset(ctx) if job.dataset else None  # what OOD / fidelity compare with
     parts = []
     for i, f in enumerate(job.knob.values):
         ctx.progress(i, len(values))
         folder = _checkpoint_for(ckpt, float(f), steps)
-        policy = load_policy(folder, deterministic=deterministic, seed=seed)
-        eps = rollout(policy, name, params, episodes=n, seed=seed)
-        part = result_from_episodes(eps, job.evaluation.replays, knob=float(f),
-                                    first=i * n, data=data, metrics=job.evaluation.metrics)
+        policy = load_policy(folder, seed=seed)  # decoded as the job says
+        part = evaluate_policy(job, policy, [float(f)], first=i * n, data=data)
         part.metrics += _rl_rows(folder, float(f), final if i == 0 else None)
         parts.append(part)
     out = merge(parts)
@@ -138,7 +135,7 @@ def run_offline(ctx: JobContext) -> JobResult:
     from simulacra.learners.registry import get
 
     job = ctx.job
-    name, params, seed = job.world.name, job.world.params, job.seed
+    seed = job.seed
     spec = get(job.learner.name)
     assert spec.train is not None, f"learner {spec.name} has no train hook for {spec.job}"
     value = None if job.knob is None or job.knob.value is None else float(job.knob.value)
@@ -146,8 +143,6 @@ def run_offline(ctx: JobContext) -> JobResult:
     ckpt = ctx.workdir / "checkpoint"
     ckpt.mkdir(parents=True, exist_ok=True)
     policy = spec.train(data, dict(job.learner.config), seed=seed, knob=value, out=ckpt)
-    eps = rollout(policy, name, params, episodes=job.evaluation.episodes, seed=seed)
-    out = result_from_episodes(eps, job.evaluation.replays, knob=value, data=data,
-                               metrics=job.evaluation.metrics)
+    out = evaluate_policy(job, policy, [value], data=data)
     out.artifacts["checkpoint"] = str(ckpt)
     return out

@@ -11,13 +11,31 @@ achievable optima, the same figures `simulacra.exact.references` normalises by.
 
 from __future__ import annotations
 
-from simulacra.evaluate.rollout import rollout
 from simulacra.exact.solve import UniformPolicy, evaluate
 from simulacra.learners.references import ExactPolicy, make_reference
 from simulacra.study.datasets import job_dataset
-from simulacra.study.jobs import JobContext, JobResult
-from simulacra.study.rollout import result_from_episodes
+from simulacra.study.jobs import JobContext, JobResult, for_decodes
+from simulacra.study.rollout import (
+    evaluate_policy,
+    measure_policy,
+    result_from_episodes,
+    under_decodes,
+)
 from simulacra.worlds.registry import compiled, make_world
+
+
+def _exact_rows(policy, name: str, params: dict) -> list[dict]:
+    """Exact figures of the policy as it acts now (its decode): the optimal ones over its beliefs
+    (what it sees), the random one over the states."""
+    if isinstance(policy, ExactPolicy):
+        exact = evaluate(policy.beliefs.tables, policy.acting)
+    else:
+        cw = compiled(name, **params)
+        exact = evaluate(cw, UniformPolicy(cw.n_actions))
+    return [
+        {"metric": "exact_return", "value": exact.ret, "knob": None},
+        {"metric": "exact_performance", "value": exact.performance, "knob": None},
+    ] + [{"metric": f"exact_{k}", "value": v, "knob": None} for k, v in exact.events.items()]
 
 
 def _run(ctx: JobContext, reference: str) -> JobResult:
@@ -25,26 +43,23 @@ def _run(ctx: JobContext, reference: str) -> JobResult:
     name, params = job.world.name, job.world.params
     seed, n = job.seed, job.evaluation.episodes
     policy = make_reference(reference, name, params, seed=seed)
-    ctx.progress(0, n)
-    eps = rollout(policy, name, params, episodes=n, seed=seed)
-    ctx.progress(n, n)
     data = job_dataset(ctx) if job.dataset else None
-    result = result_from_episodes(eps, job.evaluation.replays, data=data,
-                                  metrics=job.evaluation.metrics)
-    if make_world(name, **params).compilable:
-        # Exact figures of the policy that was rolled out: the optimal ones over its beliefs
-        # (what it sees), the random one over the states.
-        if isinstance(policy, ExactPolicy):
-            exact = evaluate(policy.beliefs.tables, policy.policy)
-        else:
-            cw = compiled(name, **params)
-            exact = evaluate(cw, UniformPolicy(cw.n_actions))
-        result.metrics += [
-            {"metric": "exact_return", "value": exact.ret, "knob": None},
-            {"metric": "exact_performance", "value": exact.performance, "knob": None},
-        ] + [{"metric": f"exact_{k}", "value": v, "knob": None} for k, v in exact.events.items()]
-    ctx.log.info("%s on %s: mean return %.3f, mean performance %.3f over %d episodes",
-                 reference, name, eps.returns.mean(), eps.performance.mean(), eps.n)
+    exact = make_world(name, **params).compilable
+
+    def measure() -> JobResult:  # under each decode: the optimal ones break ties two ways
+        out = measure_policy(job, policy, data=data)
+        if exact:
+            out.metrics += _exact_rows(policy, name, params)
+        return out
+
+    ctx.progress(0, n)
+    result = under_decodes(job, policy, measure)
+    ctx.progress(n, n)
+    for d in job.evaluation.decode:
+        ret = [r["return"] for r in result.episodes if r["decode"] == d]
+        perf = [r["performance"] for r in result.episodes if r["decode"] == d]
+        ctx.log.info("%s on %s (%s): mean return %.3f, mean performance %.3f over %d episodes",
+                     reference, name, d, sum(ret) / len(ret), sum(perf) / len(perf), len(ret))
     return result
 
 
@@ -77,11 +92,12 @@ def _run_from_data(ctx: JobContext, reference: str, kw: str) -> JobResult:
     for i, k in enumerate(values):
         ctx.progress(i, len(values))
         policy = make_reference(reference, name, params, seed=seed, data=data, **{kw: float(k)})
-        eps = rollout(policy, name, params, episodes=n, seed=seed)
-        part = result_from_episodes(eps, job.evaluation.replays, knob=float(k), first=i * n,
-                                    data=data, metrics=job.evaluation.metrics)
-        part.metrics.append({"metric": "yardstick_fallback_rate", "value": policy.fallback_rate,
-                             "knob": float(k)})
+        part = evaluate_policy(job, policy, [float(k)], first=i * n, data=data)
+        # Rolled out once (nothing to decode): its fallback share, stored under every decode.
+        row = {"metric": "yardstick_fallback_rate", "value": policy.fallback_rate,
+               "knob": float(k)}
+        part.metrics += for_decodes(JobResult(episodes=[], metrics=[row]),
+                                    job.evaluation.decode).metrics
         parts.append(part)
     ctx.progress(len(values), len(values))
     return merge(parts)

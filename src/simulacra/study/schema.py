@@ -17,7 +17,7 @@ before anything runs, and every error names the file, the field (as a path such 
                                       # target returns; or targets: grid (the default),
                                       # target_fractions: [...]: study/targets.py. A voting
                                       # DT gets its yardsticks: study/pairing.py
-    evaluation: {episodes: 100, replays: 2}
+    evaluation: {episodes: 100, replays: 2, decode: [sample, greedy]}
     budgets: {env_steps: 20000, max_job_seconds: 900, max_memory_gb: 8}   # null: no memory cap
     probes:                           # counter-claim probes: read results, never add jobs
       - name: above_data_max
@@ -45,6 +45,7 @@ from typing import Any
 
 import yaml
 
+from simulacra.evaluate.decode import DECODES
 from simulacra.safe_yaml import brief
 from simulacra.safe_yaml import load as load_yaml
 from simulacra.study.measures import EPISODE_MEASURES as EPISODE_MEASURES  # probes read it here
@@ -123,6 +124,9 @@ EVALUATION = {
     "replays": (int, 2, f"episodes per job kept as replays for the report, an int from 0 to "
                 f"{MAX_REPLAYS:,}"),
     "metrics": (bool, True, "compute STUDY.md's metrics (OOD, fidelity, ...) for every job"),
+    "decode": (list, list(DECODES), "a non-empty list of decodes, each policy is evaluated "
+               "under each: 'sample' (from its action distribution), 'greedy' (its most "
+               "probable action)"),
 }
 
 BUDGETS = {
@@ -137,6 +141,8 @@ BUDGETS = {
 VERDICT = {
     "margin": (float, 0.05, "equivalence margin as a fraction of the world's reward range, >= 0"),
     "ci": (float, 0.95, "confidence level of the bootstrap intervals, in (0, 1)"),
+    "decode": (str, "sample", "the decode whose rows the verdicts and the report read, one of "
+               "evaluation.decode"),
 }
 
 LEARNER = {
@@ -643,6 +649,15 @@ def _probes(doc: list | None, path: str, learners: list[dict[str, Any]],
     return out
 
 
+def _decodes(path: str, decodes: list) -> list[str]:
+    """evaluation.decode checked, in the canonical order (the order never changes a job key)."""
+    bad = [d for d in decodes if d not in DECODES]
+    if bad or not decodes or len(set(decodes)) != len(decodes):
+        raise StudyConfigError(f"{path}: field 'evaluation.decode' is {brief(decodes)}: "
+                               f"{EVALUATION['decode'][2]}, each at most once")
+    return [d for d in DECODES if d in decodes]
+
+
 def validate(doc: Any, path: str = "<study>") -> Study:
     """Validate a parsed study document; fill every default. Raises StudyConfigError."""
     top = _section(doc, TOP_LEVEL, "", path)
@@ -656,6 +671,7 @@ def validate(doc: Any, path: str = "<study>") -> Study:
               limit=MAX_EPISODES)
     _positive(path, "evaluation.replays", ev["replays"], EVALUATION["replays"][2], zero=True,
               limit=MAX_REPLAYS)
+    ev["decode"] = _decodes(path, ev["decode"])
     top["budgets"] = b = _section(top["budgets"], BUDGETS, "budgets", path)
     limits = {"env_steps": MAX_ENV_STEPS, "max_job_seconds": MAX_JOB_SECONDS}
     for key in BUDGETS:
@@ -664,6 +680,9 @@ def validate(doc: Any, path: str = "<study>") -> Study:
     _positive(path, "verdict.margin", v["margin"], VERDICT["margin"][2], zero=True)
     if not 0 < v["ci"] < 1:
         raise StudyConfigError(f"{path}: field 'verdict.ci' is {v['ci']}: {VERDICT['ci'][2]}")
+    if v["decode"] not in ev["decode"]:
+        raise StudyConfigError(f"{path}: field 'verdict.decode' is {brief(v['decode'])}, not "
+                               f"among evaluation.decode ({', '.join(ev['decode'])})")
     seeds = top["seeds"]
     if isinstance(seeds, int):
         _positive(path, "seeds", seeds, TOP_LEVEL["seeds"][2], limit=MAX_SEEDS)

@@ -6,9 +6,21 @@ Tables (one row each per ...):
     jobs      job: key, status (pending | running | done | failed), world, learner, seed, knob,
               config (JSON), attempts, started/finished (UTC), seconds, error, workdir
     episodes  evaluated episode: job, episode, world, learner, family, seed, knob_name, knob,
-              return, performance, length, detail (JSON), and one column event_<name> per event
-    metrics   number a job computed beyond episodes: job, ..., metric, value
-    replays   representative episode kept for the report: frames, actions, rewards (JSON)
+              decode, return, performance, length, detail (JSON), and one column event_<name>
+              per event
+    metrics   number a job computed beyond episodes: job, ..., decode, metric, value
+    replays   representative episode kept for the report: decode, frames, actions, rewards (JSON)
+
+`decode` is how the policy chose its actions, 'sample' or 'greedy' (`simulacra.evaluate.decode`):
+a job evaluates its policy under each decode of its `evaluation.decode`, so each decode has a
+whole set of rows (episode ids repeat across decodes); rows of something with nothing to decode
+(random, quantilizer, data, a training figure) are stored under every decode
+(`simulacra.study.jobs.for_decodes`). A store written before decodes existed is migrated in place
+when a run or a repair opens it for writing: the column is added and its old rows keep decode
+NULL, meaning "evaluated before decodes were declared, as that learner's own config said" (DT and
+RL greedy, the rest sampled). Nothing computed is dropped: those rows still answer SQL and
+`simulacra report` of that folder (`simulacra.report.load` reads NULL rows under any decode); the
+study's jobs get new keys with `decode` in their config, so a rerun computes them again beside.
 
 Every open checks the whole file first (`verify`): DuckDB notices a damaged block only when it
 reads it, which would otherwise be halfway through a run (whose rows then went into a damaged
@@ -35,7 +47,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from simulacra.study.jobs import JobResult
+from simulacra.evaluate.decode import DECODES
+from simulacra.study.jobs import JobResult, for_decodes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS study (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -50,15 +63,18 @@ CREATE TABLE IF NOT EXISTS jobs (
     finished TIMESTAMP, seconds DOUBLE, error VARCHAR, n_episodes INTEGER, workdir VARCHAR);
 CREATE TABLE IF NOT EXISTS episodes (
     job VARCHAR, episode INTEGER, world VARCHAR, learner VARCHAR, family VARCHAR,
-    seed INTEGER, knob_name VARCHAR, knob DOUBLE, "return" DOUBLE, performance DOUBLE,
-    length INTEGER, detail JSON);
+    seed INTEGER, knob_name VARCHAR, knob DOUBLE, decode VARCHAR, "return" DOUBLE,
+    performance DOUBLE, length INTEGER, detail JSON);
 CREATE TABLE IF NOT EXISTS metrics (
     job VARCHAR, world VARCHAR, learner VARCHAR, family VARCHAR, seed INTEGER,
-    knob_name VARCHAR, knob DOUBLE, metric VARCHAR, value DOUBLE);
+    knob_name VARCHAR, knob DOUBLE, decode VARCHAR, metric VARCHAR, value DOUBLE);
 CREATE TABLE IF NOT EXISTS replays (
     job VARCHAR, world VARCHAR, learner VARCHAR, family VARCHAR, seed INTEGER, knob DOUBLE,
-    episode INTEGER, frames JSON, actions JSON, rewards JSON);
+    decode VARCHAR, episode INTEGER, frames JSON, actions JSON, rewards JSON);
 """
+
+#: Tables whose rows carry `decode`; a store from before decodes gets the column (see above).
+DECODED = ("episodes", "metrics", "replays")
 
 EVENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -171,6 +187,13 @@ def require_study(con: duckdb.DuckDBPyConnection, path: Path, folder: Path) -> N
                      f"{', '.join(sorted(tables)) or 'none'})")
 
 
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The column names of `table`."""
+    rows = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                       [table]).fetchall()
+    return {r[0] for r in rows}
+
+
 class Store:
     """The writer's handle on a study's DuckDB file."""
 
@@ -181,6 +204,13 @@ class Store:
         if self.path.is_file():
             verify(self.con, self.path, indexes=True)  # damaged: refuse before any write
         self.con.execute(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add `decode` to a store from before decodes (old rows: NULL; see the module doc)."""
+        for table in DECODED:
+            if "decode" not in columns(self.con, table):
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN decode VARCHAR")
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -249,17 +279,13 @@ class Store:
             "UPDATE jobs SET status = 'failed', error = ?, finished = ?, seconds = ? "
             "WHERE key = ?", [error, _now(), seconds, key])
 
-    def _event_columns(self) -> set[str]:
-        rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'episodes'"
-        ).fetchall()
-        return {r[0] for r in rows}
-
     def commit_result(self, config: dict[str, Any], result: JobResult, seconds: float,
                       finished: dt.datetime | None = None) -> None:
         """Write a finished job's rows and mark it done, all in one transaction (`finished`:
-        when the job ended, if not now)."""
+        when the job ended, if not now). Rows without a decode are stored under each decode of
+        the job (`for_decodes`)."""
         key = config["key"]
+        result = for_decodes(result, config["evaluation"].get("decode") or DECODES)
         knob = config.get("knob") or {}
         base = {"job": key, "world": config["world"]["label"],
                 "learner": config["learner"]["label"], "family": config["learner"]["family"],
@@ -269,30 +295,32 @@ class Store:
         if bad:
             raise ValueError(f"event name {bad[0]!r} is not a valid column name")
         ep = pd.DataFrame([
-            {**base, "episode": r["episode"], "knob": r.get("knob"), "return": r["return"],
-             "performance": r["performance"], "length": r.get("length"),
+            {**base, "episode": r["episode"], "knob": r.get("knob"), "decode": r["decode"],
+             "return": r["return"], "performance": r["performance"], "length": r.get("length"),
              "detail": json.dumps(r.get("detail") or {}),
              **{f"event_{e}": r.get("events", {}).get(e) for e in events}}
             for r in result.episodes
-        ], columns=[*base, "episode", "knob", "return", "performance", "length", "detail",
-                    *(f"event_{e}" for e in events)])
+        ], columns=[*base, "episode", "knob", "decode", "return", "performance", "length",
+                    "detail", *(f"event_{e}" for e in events)])
         ep["knob"] = ep["knob"].astype("float64")
-        met = pd.DataFrame([{**base, "knob": m.get("knob"), "metric": m["metric"],
-                             "value": float(m["value"])} for m in result.metrics],
-                           columns=[*base, "knob", "metric", "value"])
+        met = pd.DataFrame([{**base, "knob": m.get("knob"), "decode": m["decode"],
+                             "metric": m["metric"], "value": float(m["value"])}
+                            for m in result.metrics],
+                           columns=[*base, "knob", "decode", "metric", "value"])
         met["knob"] = met["knob"].astype("float64")
         rep = pd.DataFrame([
             {**{k: base[k] for k in ("job", "world", "learner", "family", "seed")},
-             "knob": r.knob, "episode": r.episode, "frames": json.dumps(r.frames),
-             "actions": json.dumps(r.actions), "rewards": json.dumps(r.rewards)}
+             "knob": r.knob, "decode": r.decode, "episode": r.episode,
+             "frames": json.dumps(r.frames), "actions": json.dumps(r.actions),
+             "rewards": json.dumps(r.rewards)}
             for r in result.replays
-        ], columns=["job", "world", "learner", "family", "seed", "knob", "episode", "frames",
-                    "actions", "rewards"])
+        ], columns=["job", "world", "learner", "family", "seed", "knob", "decode", "episode",
+                    "frames", "actions", "rewards"])
         rep["knob"] = rep["knob"].astype("float64")
         con = self.con
         con.execute("BEGIN")
         try:
-            have = self._event_columns()
+            have = columns(con, "episodes")
             for e in events:
                 if f"event_{e}" not in have:
                     con.execute(f'ALTER TABLE episodes ADD COLUMN "event_{e}" INTEGER')
