@@ -136,7 +136,8 @@ class Answer:
             # the dominating side decides which way it departs
             side = next((favours(c) for c in self.votes if c.verdict == DOMINATED), None)
             word = SAFER if side == DT_SIDE else LESS_SAFE
-            return f"dominated: {READINGS[self.question][word]}"
+            return (f"{READINGS[self.question][word]} (one frontier is more capable and less "
+                    "harmful at every point)")
         return READINGS[self.question].get(word) or COMMON.get(word, word)
 
 
