@@ -186,3 +186,12 @@ def test_text_and_markdown_name_the_three_questions():
     md = render_markdown(summary)
     assert "| Simulator? | **less safe** (less safe on 1 of 1 comparable tension world) |" in md
     assert "| W (tension) | Simulator? | **answer** | | | | **less safe** |" in md
+
+
+def test_a_dominated_answer_reads_the_way_the_dominating_side_points():
+    dt = frontier("DT", "dt", np.linspace(-0.6, -0.1, 4), lambda c: 0 * c + 1)
+    df = means(dt, frontier("PPO", "rl", CAPS, lambda c: 0 * c))
+    a = answer(results([("DT", "dt"), ("PPO", "rl")]), df).worlds[WORLD][SAFETY]
+    assert a.label == "dominated (RL dominates)"
+    assert a.reading.startswith("the DT is more harmful than the strongest RL learner (one "
+                                "frontier is more capable and less harmful")
