@@ -21,7 +21,7 @@ from dataclasses import asdict
 import numpy as np
 
 from simulacra.study.jobs import JobContext, JobResult
-from simulacra.study.rollout import merge, metric_rows, result_from_episodes
+from simulacra.study.rollout import merge, metric_rows, result_from_episodes, under_decodes
 
 
 def _loop_config(ctx: JobContext, mode: str):
@@ -53,15 +53,12 @@ def _run(ctx: JobContext, mode: str) -> JobResult:
     pending = list(fractions)
     parts: list[JobResult] = []
 
-    def on_round(rnd, data, model) -> None:
-        # Evaluate every checkpoint fraction this round's cumulative steps have reached.
-        while pending and (rnd.env_steps >= pending[0] * loop.env_steps
-                           or rnd.env_steps >= loop.env_steps):
-            f = pending.pop(0)
-            ctx.progress(len(fractions) - len(pending), len(fractions))
-            trained_on = data.to_dataset("loop")
-            best = float(data.returns.max())
-            policy = DTPolicy(model, greedy=greedy)
+    def checkpoint(f: float, rnd, data, model) -> JobResult:
+        trained_on = data.to_dataset("loop")
+        best = float(data.returns.max())
+        policy = DTPolicy(model, greedy=greedy)
+
+        def measure() -> JobResult:  # under each of the job's decodes (`under_decodes`)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # targets above the data are asked on purpose
                 eps = sweep(policy, name, params, np.array([best]), n, seed=seed)
@@ -72,10 +69,20 @@ def _run(ctx: JobContext, mode: str) -> JobResult:
             if with_metrics:
                 res.metrics += metric_rows(Episodes.concat([swept]), trained_on, f,
                                            only=("calibration", "above_max"))
-            res.metrics += [{"metric": "loop_env_steps", "value": float(rnd.env_steps),
-                             "knob": f},
-                            {"metric": "loop_round", "value": float(rnd.index), "knob": f}]
-            parts.append(res)
+            return res
+
+        res = under_decodes(job, policy, measure)
+        res.metrics += [{"metric": "loop_env_steps", "value": float(rnd.env_steps), "knob": f},
+                        {"metric": "loop_round", "value": float(rnd.index), "knob": f}]
+        return res
+
+    def on_round(rnd, data, model) -> None:
+        # Evaluate every checkpoint fraction this round's cumulative steps have reached.
+        while pending and (rnd.env_steps >= pending[0] * loop.env_steps
+                           or rnd.env_steps >= loop.env_steps):
+            f = pending.pop(0)
+            ctx.progress(len(fractions) - len(pending), len(fractions))
+            parts.append(checkpoint(f, rnd, data, model))
 
     ctx.log.info("%s DT loop on %s: %s", mode, name, asdict(loop))
     rounds = run_loop(name, params, loop, ctx.workdir / "rounds", progress=False,
