@@ -55,10 +55,16 @@ def test_tiny_study_with_every_trained_learner(tmp_path):
     summary = run_study(s, tmp_path, backend="inline", show_progress=False)
     assert summary.failed == 0, summary.failures
     con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
-    rows = dict(con.execute("SELECT learner || '@' || coalesce(CAST(knob AS VARCHAR), '-'), "
-                            "count(*) FROM episodes GROUP BY 1").fetchall())
-    assert rows == {"dt@20.0": 8, "dt@40.0": 8, "pbc@0.5": 8, "bc@-": 8, "ppo@0.5": 8,
-                    "ppo@1.0": 8}
+    rows = dict(con.execute("SELECT decode || ':' || learner || '@' || "
+                            "coalesce(CAST(knob AS VARCHAR), '-'), count(*) FROM episodes "
+                            "GROUP BY 1").fetchall())
+    assert rows == {f"{d}:{k}": 8 for d in ("sample", "greedy")  # each decode's episodes
+                    for k in ("dt@20.0", "dt@40.0", "pbc@0.5", "bc@-", "ppo@0.5", "ppo@1.0")}
+    # BC after 20 steps is nearly uniform: sampling it and taking its argmax part ways.
+    bc = {d: con.execute("SELECT list(\"return\" ORDER BY episode) FROM episodes WHERE "
+                         "learner = 'bc' AND decode = ?", [d]).fetchone()[0]
+          for d in ("sample", "greedy")}
+    assert bc["sample"] != bc["greedy"]
     targets = con.execute("SELECT DISTINCT json_extract_string(detail, '$.target') FROM episodes "
                           "WHERE learner = 'dt'").fetchall()
     assert sorted(float(t) for t, in targets) == [20.0, 40.0]  # the knobs are the returns
