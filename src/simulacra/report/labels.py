@@ -73,6 +73,11 @@ METRICS: dict[str, Label] = {
     "rl_stop_at": Label("target return it trains towards", "reward units"),
     "rl_steps_to_target": Label("environment steps to the target return", "steps"),
     "rl_env_steps": Label("environment steps trained", "steps"),
+    "yardstick_fallback_rate": Label(
+        "share of yardstick episodes that fell back", rate=True,
+        about="episodes of a quantilizer / simulator / best-of-n where no data episode with a "
+        "qualifying return was consistent with the history: it played the nearest return the "
+        "data reached from there"),
 }
 
 #: What a learner's knob varies (the jobs' `knob_name`).
