@@ -62,10 +62,10 @@ def test_kill_9_then_resume(tmp_path):
     assert con.execute("SELECT count(*), count(DISTINCT key) FROM jobs").fetchone() == (
         n_jobs, n_jobs)
     assert con.execute("SELECT count(*) FROM jobs WHERE status = 'done'").fetchone()[0] == n_jobs
-    # 20 episodes per knob value; 3 values per job of either learner.
+    # 20 episodes per knob value; 3 values per job of either learner; under each decode.
     per_job = con.execute("SELECT job, count(*), count(DISTINCT episode) FROM episodes "
-                          "GROUP BY job").fetchall()
-    assert len(per_job) == n_jobs
+                          "GROUP BY job, decode").fetchall()
+    assert len(per_job) == 2 * n_jobs
     dt_jobs = {r[0] for r in con.execute(
         "SELECT key FROM jobs WHERE learner = 'synthetic_dt'").fetchall()}
     for job, rows, distinct in per_job:
