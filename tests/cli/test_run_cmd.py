@@ -18,7 +18,7 @@ def test_run_writes_store_and_report_then_resumes(tmp_path, tiny_study, cli):
     assert first.exit_code == 0, first.output
     assert (out / "report.html").is_file() and (out / "results.duckdb").is_file()
     con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
-    assert con.execute("SELECT count(*) FROM episodes").fetchone()[0] == 2 * 2 * 5
+    assert con.execute("SELECT count(*) FROM episodes").fetchone()[0] == 2 * 2 * 5 * 2  # decodes
     con.close()
     again = cli("run", str(study), "--out", str(out), "--backend", "inline", "--no-progress",
                 "--no-report")
@@ -167,7 +167,7 @@ def test_redo_runs_finished_jobs_again(tmp_path, tiny_study, cli):
     attempts = dict(con.execute("SELECT learner, max(attempts) FROM jobs GROUP BY 1").fetchall())
     episodes = con.execute("SELECT count(*) FROM episodes").fetchone()[0]
     con.close()
-    assert attempts == {"random": 2, "reward_optimal": 1} and episodes == 20  # replaced, once
+    assert attempts == {"random": 2, "reward_optimal": 1} and episodes == 2 * 20  # 2 decodes
     # With --only, --redo chooses among the jobs --only chose.
     res = cli("run", str(study), *args, "--only", "seed=0", "--redo", "learner=random")
     assert res.exit_code == 0 and "1 jobs run (1 finished before" in res.output

@@ -22,11 +22,11 @@ def test_query_prints_rows_as_json_csv_and_table(study_dir, cli):
     q = "SELECT learner, count(*) AS n FROM episodes GROUP BY ALL ORDER BY ALL"
     res = cli("sql", str(study_dir), q, "--format", "json")
     assert res.exit_code == 0, res.output
-    # 2 seeds x 5 episodes of each of the tiny study's two learners.
-    assert json.loads(res.output) == [{"learner": "random", "n": 10},
-                                      {"learner": "reward_optimal", "n": 10}]
+    # 2 seeds x 5 episodes of each of the tiny study's two learners, under each of 2 decodes.
+    assert json.loads(res.output) == [{"learner": "random", "n": 20},
+                                      {"learner": "reward_optimal", "n": 20}]
     res = cli("sql", str(study_dir), q, "--format", "csv")
-    assert res.output.splitlines() == ["learner,n", "random,10", "reward_optimal,10"]
+    assert res.output.splitlines() == ["learner,n", "random,20", "reward_optimal,20"]
     res = cli("sql", str(study_dir), q)
     assert res.exit_code == 0 and "reward_optimal" in res.output
 
@@ -43,7 +43,7 @@ def test_store_is_read_only(study_dir, cli):
     assert res.exit_code == 2
     assert res.output.startswith("error: query failed:") and res.output.count("\n") == 1
     count = cli("sql", str(study_dir), "SELECT count(*) AS n FROM episodes", "--format", "json")
-    assert json.loads(count.output) == [{"n": 20}]
+    assert json.loads(count.output) == [{"n": 40}]
 
 
 def test_bad_query_and_missing_store_are_one_line_errors(tmp_path, study_dir, cli):

@@ -26,6 +26,6 @@ def test_ray_backend_runs_and_records_failures(tmp_path):
     assert (summary.done, summary.failed) == (4, 2)
     assert "fails on purpose" in summary.failures[0][1]
     con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
-    # random: 5 episodes per seed; synthetic_dt: 5 per knob value (3) per seed.
-    assert con.execute("SELECT count(*) FROM episodes").fetchone()[0] == 2 * 5 + 2 * 15
+    # random: 5 episodes per seed; synthetic_dt: 5 per knob value (3) per seed; 2 decodes.
+    assert con.execute("SELECT count(*) FROM episodes").fetchone()[0] == 2 * (2 * 5 + 2 * 15)
     con.close()
