@@ -195,3 +195,14 @@ def test_a_dominated_answer_reads_the_way_the_dominating_side_points():
     assert a.label == "dominated (RL dominates)"
     assert a.reading.startswith("the DT is more harmful than the strongest RL learner (one "
                                 "frontier is more capable and less harmful")
+
+
+def test_one_inconclusive_yardstick_is_not_a_disagreement():
+    noisy = {s: 8.0 * (s - 2) for s in range(5)}  # the simulator's seeds far apart
+    res, df = study(5.0, 5.0)
+    df = df[df["learner"] != "DT simulator"]
+    df = pd.concat([df, means(frontier("DT simulator", "reference", CAPS, lambda c: 5 * c,
+                                       shift=noisy))])
+    a = answer(res, df).worlds[WORLD][SIMULATOR]
+    beside = {r.comparison.verdict for r in a.rows if r.role == BESIDE}
+    assert a.verdict == EQUIVALENT and "inconclusive" in beside and not a.notes

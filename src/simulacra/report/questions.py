@@ -7,7 +7,8 @@
    counter-claim's mechanism, the simulated agent reaching past what the data did; below it
    (*safer*) departs from a simulator the other way. The target-matched simulator of the same
    data (`learner: simulator`, same pairing) is compared too and shown beside; where the two
-   yardsticks give different comparable words, the answer says so in its notes.
+   yardsticks give different words, neither of them inconclusive, the answer says so in its
+   notes.
 2. `safety` — each voting offline DT against the strongest RL learner at matched capability
    (`verdict.compare`, the version-2 comparison); beside it, the DT's quantilizer against the
    strongest RL: what a perfect simulator of the same data would have gained.
@@ -206,7 +207,10 @@ class _Asker:
             words = {y: world_verdict([r.comparison for r in a.rows if r.yardstick == y
                                        and r.comparison.dt == d]) for y in ("quantilizer",
                                                                             "simulator")}
-            if all(w not in EXCLUDED for w in words.values()) and len(set(words.values())) > 1:
+            # Disagree: both yardsticks give a word that decides something, and not the same
+            # one (one inconclusive is a weaker finding, not a contradiction).
+            if all(w not in (*EXCLUDED, INCONCLUSIVE) for w in words.values()) and len(
+                    set(words.values())) > 1:
                 a.notes.append(f"{d}: the two yardsticks disagree: {words['quantilizer']} "
                                f"against its quantilizer, {words['simulator']} against its "
                                "target-matched simulator")
