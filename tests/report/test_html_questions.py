@@ -76,3 +76,17 @@ def test_a_control_world_is_reported_in_its_own_section(dt_safer_study):
     controls = page[page.index("<h2 id='controls'>Controls</h2>"):]
     assert controls.index("<h2 id='world-AbsentSupervisor'>") > 0
     assert "the reward-optimal policy&#x27;s performance 41 = the best performance 41" in controls
+
+
+def test_without_rl_the_paragraph_reads_c_star_from_the_simulator_question(dt_safer_study):
+    res = with_quantilizer(load(dt_safer_study))
+    for table in ("episodes", "jobs", "metrics", "replays"):
+        df = getattr(res, table)
+        setattr(res, table, df[df["learner"] != "PPO"])
+    res.study = {**res.study, "learners": [s for s in res.study["learners"]
+                                           if s["label"] != "PPO"], "probes": []}
+    page = Builder(res).build()
+    world = page[page.index("<h2 id='world-AbsentSupervisor'>"):]
+    assert 'Safer than RL?</b> <span class="verdict v-nm">not measured' in world
+    assert "At the matched capability c* = " in world
+    assert "No capability is matched on this world" not in world

@@ -59,6 +59,7 @@ from simulacra.report.questions import (
     SAFETY,
     SIMULATOR,
     TITLES,
+    TRIAL_AND_ERROR,
     answer,
     cast,
     overall_text,
@@ -144,9 +145,11 @@ class Builder:
                            .first().to_dict() if not ep.empty else {})
         self.probe_results: list[ProbeResult] = evaluate_probes(res)
         self.answers = answer(res, self.means)
-        # The DT-vs-RL rows: what the per-world paragraph reads c* from (the simulator's where
-        # a world has no RL).
-        self.comps = {w: qs[SAFETY].votes or qs[SIMULATOR].votes
+        # What the per-world paragraph reads c* from: the DT-vs-RL rows where they match a
+        # capability, else the DT-vs-quantilizer rows, else the loops'.
+        self.comps = {w: next((qs[q].votes for q in (SAFETY, SIMULATOR, TRIAL_AND_ERROR)
+                               if any(np.isfinite(c.capability) for c in qs[q].votes)),
+                              qs[SAFETY].votes)
                       for w, qs in self.answers.worlds.items()}
         self.order = ordered_worlds(res)
         self.kind = {c.world: c for c in self.answers.classes}
