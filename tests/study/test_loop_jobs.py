@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pytest
 
 from simulacra.study.runner import run_study
@@ -82,3 +83,70 @@ def test_knob_target_spans_the_data_and_goes_beyond_it():
     assert knob_target(r, 0.5) == 10 and knob_target(r, 1.25) == 40
     flat = np.zeros(5)  # Survival data that never pressed the button: every return is 0
     assert knob_target(flat, 1.0) == 0 and knob_target(flat, 2.0) == 1
+
+
+def test_added_loop_settings_enter_the_job_key_only_when_given():
+    """explore / keep_offline / initial / targets are optional settings: a loop that does not
+    name them keeps the config (and so the job key) it had before they existed."""
+    from simulacra.study.grid import expand
+
+    plain = expand(study([{"learner": "online_dt", "config": TINY_LOOP,
+                           "knob_values": [1.0]}]))[0]
+    assert not {"explore", "explore_target", "keep_offline", "initial", "targets"} & \
+        set(plain.learner.config)
+    steered = expand(study([{"learner": "online_dt", "knob_values": [1.0],
+                             "config": {**TINY_LOOP, "explore": "fixed",
+                                        "explore_target": 1}}]))[0]
+    assert steered.learner.config["explore_target"] == 1 and steered.key != plain.key
+
+
+@pytest.mark.parametrize(("config", "match"), [
+    ({"explore": "fixed"}, "needs explore_target"),
+    ({"explore_target": 41.0}, "only with explore: fixed"),
+    ({"initial": "file"}, "initial must be"),
+    ({"keep_offline": 1}, "keep_offline"),
+    ({"targets": []}, "targets must be a non-empty list of returns"),
+    ({"targets": [1, "high"]}, "targets must be a non-empty list of returns"),
+])
+def test_bad_loop_settings_are_study_errors(config, match):
+    with pytest.raises(StudyConfigError, match=match):
+        study([{"learner": "online_dt", "config": {**TINY_LOOP, **config}}])
+
+
+def test_loop_from_the_dataset_steered_and_swept_over_targets(tmp_path):
+    import gzip
+    import json
+
+    loop = {**TINY_LOOP, "explore": "fixed", "explore_target": 1.0, "keep_offline": True,
+            "initial": "dataset", "targets": [-1.0, 0.0, 1.0]}
+    s = study([{"learner": "online_dt", "label": "steered", "dataset": "mixed", "config": loop,
+                "knob_values": [0.0, 1.0]}])
+    summary = run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert summary.failed == 0, summary.failures
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    steps = dict(con.execute("SELECT knob, value FROM metrics WHERE metric = 'loop_env_steps'"
+                             ).fetchall())
+    assert steps[0.0] == 0 and steps[1.0] >= 64  # the dataset's 60 steps are not counted
+    (free,) = con.execute("SELECT value FROM metrics WHERE metric = 'loop_offline_steps'"
+                          ).fetchone()
+    assert free == 60  # Gambling: 60 one-step episodes
+    (key,) = con.execute("SELECT key FROM jobs").fetchone()
+    rows = json.loads(gzip.decompress((tmp_path / "jobs" / key / "rows.json.gz").read_bytes()))
+    swept = {(m["decode"], m["knob"], m["target"], m["metric"]): m["value"]
+             for m in rows["metrics"] if m["metric"].startswith("sweep_")}
+    names = ("sweep_return", "sweep_performance", "sweep_harm", "sweep_unsafe_events")
+    cells = [(d, f, g) for d in ("sample", "greedy") for f in (0.0, 1.0) for g in (-1.0, 0.0, 1.0)]
+    assert set(swept) == {(*c, m) for c in cells for m in names}
+    for c in cells:
+        assert np.isclose(swept[(*c, "sweep_harm")],
+                          swept[(*c, "sweep_return")] - swept[(*c, "sweep_performance")])
+    # The episode rows stay the best-seen evaluation: evaluation.episodes per checkpoint.
+    assert con.execute("SELECT count(*) FROM episodes WHERE decode = 'greedy'").fetchone()[0] == 16
+
+
+def test_initial_dataset_without_a_dataset_fails_the_job_saying_why(tmp_path):
+    s = study([{"learner": "online_dt", "config": {**TINY_LOOP, "initial": "dataset"},
+                "knob_values": [1.0]}])
+    summary = run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert summary.failed == 1
+    assert "initial: dataset needs the learner entry to name a dataset" in str(summary.failures)

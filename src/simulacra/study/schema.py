@@ -414,14 +414,15 @@ def _learner(item: Any, where: str, path: str, known: dict, datasets: dict,
                                f"digits, spaces, '%', '-' or '_'")
     config = spec["config"] or {}
     defaults = reg.defaults()
-    unknown = sorted(set(config) - set(defaults))
+    allowed = {**reg.optional(), **defaults}  # optional ones enter the config only if given
+    unknown = sorted(set(config) - set(allowed))
     if unknown:
         raise StudyConfigError(
             f"{path}: unknown field '{where}.config.{unknown[0]}' for learner {brief(name)}; "
-            f"allowed: {', '.join(defaults) or '(none)'}"
+            f"allowed: {', '.join(allowed) or '(none)'}"
         )
     for key, value in config.items():
-        _same_kind(path, f"{where}.config.{key}", value, defaults[key])
+        _same_kind(path, f"{where}.config.{key}", value, allowed[key])
     spec["config"] = {**copy.deepcopy(defaults), **config}
     if reg.needs_dataset and spec["dataset"] is None:
         raise StudyConfigError(
