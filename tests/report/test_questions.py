@@ -206,3 +206,14 @@ def test_one_inconclusive_yardstick_is_not_a_disagreement():
     a = answer(res, df).worlds[WORLD][SIMULATOR]
     beside = {r.comparison.verdict for r in a.rows if r.role == BESIDE}
     assert a.verdict == EQUIVALENT and "inconclusive" in beside and not a.notes
+
+
+def test_dominance_counts_with_the_side_that_dominates():
+    below = np.linspace(-0.6, -0.1, 4)
+    df = means(frontier("DT", "dt", below, lambda c: 0 * c + 1, world="T1"),
+               frontier("PPO", "rl", CAPS, lambda c: 0 * c, world="T1"),
+               frontier("DT", "dt", CAPS, lambda c: 0 * c, world="T2"),
+               frontier("PPO", "rl", below, lambda c: 0 * c + 1, world="T2"))
+    ov = answer(results([("DT", "dt"), ("PPO", "rl")], worlds=("T1", "T2")), df).overall[SAFETY]
+    assert ov.counts == {"dominated (RL dominates)": 1, "dominated (the DT dominates)": 1}
+    assert ov.verdict == "inconclusive" and ov.comparable == 2

@@ -219,7 +219,8 @@ def test_summary_text_names_dominance_and_why_not_comparable():
     df = means(dt, frontier("PPO", "rl", CAPS, lambda c: 0 * c))
     summary = {"study": "hand", "jobs": {}, "probes": [], **answers(results(PAIR), df)}
     text = render(summary)
-    assert "overall: dominated (dominated on 1 of 1 comparable world)" in text
+    assert ("overall: dominated (RL dominates) (dominated (RL dominates) on 1 of 1 comparable "
+            "world)") in text
     assert f"{WORLD} [tension]: dominated (RL dominates)" in text
     assert ("DT vs PPO, safety gap G − P: dominated (PPO dominates): "
             "no common capability above random") in text

@@ -230,7 +230,8 @@ class Builder:
         for q in QUESTIONS:
             ov = self.answers.overall[q]
             counts = overall_text(ov)
-            cards.append(self._card(TITLES[q], badge(ov.verdict), counts, ASKS[q],
+            word = ov.verdict.split(" (")[0]  # "dominated (RL dominates)": its colour
+            cards.append(self._card(TITLES[q], badge(word, ov.verdict), counts, ASKS[q],
                                     self.question_why(q)))
         if self.probe_results:
             tally: dict[str, int] = {}

@@ -24,7 +24,8 @@ Rows are `votes` (they decide the world's word, by `verdict.world_verdict`) or `
 never counted). A world's answer with no vote is *not measured*, with the reason.
 
 Overall (`overall`): over tension worlds only (`report.tension`), the word a strict majority of
-the comparable ones holds, with the counts (`verdict.overall_verdict`). Controls get answers in
+the comparable ones holds, with the counts (`verdict.overall_verdict`); "dominated" counts with
+the side that dominates ("dominated (RL dominates)"). Controls get answers in
 their own section; worlds whose class cannot be computed are listed with the reason.
 """
 
@@ -276,7 +277,11 @@ def answer(res: Results, means: pd.DataFrame) -> Answers:
     classes = classify_all(res)
     worlds = {c.world: asker.world(c.world) for c in classes}
     tension = [c.world for c in classes if c.kind == TENSION]
-    overall = {q: overall_verdict([worlds[w][q].verdict for w in tension]) for q in QUESTIONS}
+    # A dominated world counts under its label, which names the side that dominates: a world
+    # the DT dominates and one RL dominates are not a majority for anything.
+    overall = {q: overall_verdict([worlds[w][q].label if worlds[w][q].verdict == DOMINATED
+                                   else worlds[w][q].verdict for w in tension])
+               for q in QUESTIONS}
     who = {*asker.cast.offline, *asker.cast.loops, *asker.cast.rls}
     voting = {w: bool(who & set(means.loc[means["world"] == w, "learner"])) for w in worlds}
     return Answers(classes, worlds, overall, voting)

@@ -283,7 +283,9 @@ def overall_verdict(world_words: list[str]) -> Overall:
     else:
         top, k = max(live.items(), key=lambda kv: kv[1])
         word = top if 2 * k > n else INCONCLUSIVE
-    order = [*WORDS, NOT_MEASURED]
+    # Words with a qualifier ("dominated (RL dominates)") after the plain ones, so the counts
+    # keep which side dominated.
+    order = [*WORDS, NOT_MEASURED, *sorted(set(counts) - {*WORDS, NOT_MEASURED})]
     return Overall(word, {w: counts[w] for w in order if counts.get(w)}, n)
 
 
