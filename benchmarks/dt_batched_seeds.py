@@ -16,7 +16,7 @@ Each row is measured at `torch.set_num_threads` 1 and 2; the two sides alternate
 so that load on a shared machine hits both. Rates are model-steps per second (S x steps over the
 seconds taken, setup included), summed over rounds; the ratio is batched over one at a time.
 
-    nice -n 10 .venv/bin/python benchmarks/dt_batched_seeds.py [--steps 8 --rounds 2] [--json]
+    nice -n 10 .venv/bin/python benchmarks/dt_batched_seeds.py [--steps 6 --rounds 2] [--json]
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def ints(text: str) -> list[int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=8, help="training steps per model")
+    ap.add_argument("--steps", type=int, default=6, help="training steps per model")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seeds", type=ints, default=[1, 2, 5], help="S values, e.g. 1,2,5")
     ap.add_argument("--threads", type=ints, default=[1, 2])

@@ -24,6 +24,16 @@ SMALL = TrainConfig(hidden=16, n_layer=2, n_head=2, context=4, batch_size=16, dr
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "dt_batched_seeds.py"
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: a second thread only contends on a busy machine (these tests ran 5x
+    slower with two); restored after, as the benchmark's test sets its own."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def per_seed():
     # Different episode lengths, so the seeds' timestep tables differ in size (the padded path)

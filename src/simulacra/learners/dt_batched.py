@@ -94,7 +94,7 @@ def linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
 def layer_norm(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
     """Each seed's LayerNorm (w, b [S, C]) over the last dimension of x [S, ..., C]."""
     shape = (x.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1],)
-    return F.layer_norm(x, x.shape[-1:]) * w.view(shape) + b.view(shape)
+    return torch.addcmul(b.view(shape), F.layer_norm(x, x.shape[-1:]), w.view(shape))
 
 
 def embedding(idx: Tensor, w: Tensor) -> Tensor:
@@ -105,25 +105,28 @@ def embedding(idx: Tensor, w: Tensor) -> Tensor:
     return F.embedding(idx + offset, w.reshape(S * rows, -1))
 
 
-def draw_masks(cfg: DTConfig, batch: int, gen: torch.Generator) -> list[Tensor]:
-    """One seed's dropout masks for one training step, drawn with the calls `dt.dropout` and
-    the math attention make, in the order the model's forward makes them: the token dropout,
-    then per block the attention noise, the projection's and the MLP's dropout. Returns bool
-    "dropped" masks for `dt.dropout`'s sites and the attention's scaled keep noise."""
+def draw_masks(cfg: DTConfig, batch: int, gens: Sequence[torch.Generator]) -> list[Tensor]:
+    """The dropout masks of one training step, stacked over seeds: each seed's drawn from its
+    generator with the draws `dt.dropout` and the math attention make, in the order the model's
+    forward makes them (the token dropout, then per block the attention noise, the projection's
+    and the MLP's dropout). Bool "dropped" masks [S, ..] for `dt.dropout`'s sites, and the
+    attention's scaled keep noise [S, B, nh, q, 3K]. Drawn into stacked buffers: no copies."""
     p, K, C, nh = cfg.dropout, cfg.context, cfg.hidden, cfg.n_head
-    drop = round(p * 65536)
-
-    def dropped(*shape: int) -> Tensor:
-        bits = torch.randint(-32768, 32768, shape, dtype=torch.int16, generator=gen)
-        return bits < drop - 32768
-
-    masks = [dropped(batch, 3 * K, C)]
+    sites = [(True, (batch, 3 * K, C))]
     for i in range(cfg.n_layer):
         q = K if i == cfg.n_layer - 1 else 3 * K  # the last block queries the state tokens only
-        masks.append(torch.empty(batch, nh, q, 3 * K).bernoulli_(1 - p, generator=gen)
-                     .div_(1 - p))
-        masks += [dropped(batch, q, C), dropped(batch, q, C)]
-    return masks
+        sites += [(False, (batch, nh, q, 3 * K)), (True, (batch, q, C)), (True, (batch, q, C))]
+    bufs = [torch.empty(len(gens), *shape, dtype=torch.int16 if bits else torch.float32)
+            for bits, shape in sites]
+    for s, gen in enumerate(gens):
+        for (bits, _), buf in zip(sites, bufs, strict=True):
+            if bits:  # torch.randint(-32768, 32768, shape, dtype=torch.int16), as dt.dropout
+                buf[s].random_(-32768, 32768, generator=gen)
+            else:  # the math attention's at::dropout: Bernoulli(1 - p) noise, divided by 1 - p
+                buf[s].bernoulli_(1 - p, generator=gen)
+    drop = round(p * 65536)
+    return [buf < drop - 32768 if bits else buf.div_(1 - p)
+            for (bits, _), buf in zip(sites, bufs, strict=True)]
 
 
 def dropout(x: Tensor, dropped: Tensor | None, p: float) -> Tensor:
@@ -267,8 +270,7 @@ def train_seeds(data: Dataset | Trajectories | Sequence[Dataset | Trajectories],
         batch = {k: torch.stack([p[k] for p in parts]) for k in parts[0]}
         masks = None
         if cell.dropout > 0:
-            drawn = [draw_masks(cell, cfg.batch_size, g) for g in gens]
-            masks = [torch.stack(site) for site in zip(*drawn, strict=True)]
+            masks = draw_masks(cell, cfg.batch_size, gens)
         per_seed = seed_losses(forward(P, cell, scales, limits, batch, masks), batch)
         opt.zero_grad(set_to_none=True)
         per_seed.sum().backward()  # the seeds share no weight: each gets its own gradient
