@@ -17,6 +17,28 @@ so that load on a shared machine hits both. Rates are model-steps per second (S 
 seconds taken, setup included), summed over rounds; the ratio is batched over one at a time.
 
     nice -n 10 .venv/bin/python benchmarks/dt_batched_seeds.py [--steps 6 --rounds 2] [--json]
+
+Measured at commit a6a0117 on the project machine (2 cores shared with other engineers' jobs,
+load 6-8 during the run; 12 minutes, most of it the two-thread rows), with the command above:
+
+    config  threads     S one at a time   batched    ratio   loss diff
+    study         1     1         10.03     10.56    1.05x     2.4e-07
+    study         1     2         11.94      9.72    0.81x     2.4e-07
+    study         1     5          9.83      8.82    0.90x     2.4e-07
+    study         2     1          0.64      1.38    2.14x     2.4e-07
+    study         2     2          0.70      1.57    2.23x     2.4e-07
+    study         2     5          0.75      2.36    3.12x     2.4e-07
+    gym           1     1          3.08      2.82    0.92x     1.2e-07
+    gym           1     2          3.01      2.65    0.88x     1.2e-07
+    gym           1     5          3.28      3.32    1.01x     2.4e-07
+    gym           2     1          0.63      0.85    1.35x     1.2e-07
+    gym           2     2          0.42      0.56    1.31x     1.2e-07
+    gym           2     5          0.44      1.47    3.36x     2.4e-07
+
+and again at one thread, longer (`--threads 1 --steps 12 --rounds 3 --seeds 1,5`, load 3-6):
+study S 1 0.79x, S 5 0.86x (18.2 vs 15.7 model-steps/s); gym S 1 0.95x, S 5 0.85x. At one
+thread batching the seeds loses; at two threads on the busy machine it wins, but only because
+two threads collapse there (both sides 4-15x slower than at one thread).
 """
 
 from __future__ import annotations

@@ -3,8 +3,15 @@
 `train_seeds(data, cfg, seeds)` gives, for every seed s, the model and losses that
 `dt_train.train(data_s, replace(cfg, seed=s))` gives (to float tolerance on CPU), but runs the
 S models' steps as one: every weight is stacked along a leading seed dimension, each layer is one
-grouped matmul (`torch.baddbmm`) over all seeds, and one AdamW steps the stacked weights. What
-that buys against one model at a time is measured by benchmarks/dt_batched_seeds.py.
+grouped matmul (`torch.baddbmm`) over all seeds, and one AdamW steps the stacked weights.
+
+Measured (benchmarks/dt_batched_seeds.py, its docstring has the table): at one torch thread, the
+study's setting (two workers on two cores), it is *slower* than one model at a time, 0.8-0.95x
+at 5 seeds: one model's step is not overhead-bound (its matmuls are 3,840 rows; grouped they run
+no faster), and the elementwise work and the per-seed dropout draws (about a fifth of a step)
+grow with S. It wins only at two threads on the loaded shared machine (1.3-3.4x), where both
+sides run 4-15x slower than at one thread. So the study does not use it; it is kept, tested, as
+the measured answer to "batch the seeds".
 
 What makes the result seed-for-seed equal to one-at-a-time training, and why it is not a
 `torch.func.vmap` over the model's own forward:
