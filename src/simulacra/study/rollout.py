@@ -106,7 +106,8 @@ def under_decodes(job: Job, policy: Policy, measure: Callable[[], JobResult]) ->
 
     def measured() -> JobResult:
         out = measure()
-        if any(r.get("decode") for r in out.episodes + out.metrics):
+        if any(r.get("decode") for r in out.episodes + out.metrics) or \
+                any(r.decode for r in out.replays):
             raise ValueError("a measurement under one decode returned decoded rows: it must not "
                              "loop over decodes itself (use measure_policy, not evaluate_policy)")
         return out
