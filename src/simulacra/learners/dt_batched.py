@@ -8,10 +8,10 @@ grouped matmul (`torch.baddbmm`) over all seeds, and one AdamW steps the stacked
 Measured (benchmarks/dt_batched_seeds.py, its docstring has the table): at one torch thread, the
 study's setting (two workers on two cores), it is *slower* than one model at a time, 0.8-0.95x
 at 5 seeds: one model's step is not overhead-bound (its matmuls are 3,840 rows; grouped they run
-no faster), and the elementwise work and the per-seed dropout draws (about a fifth of a step)
-grow with S. It wins only at two threads on the loaded shared machine (1.3-3.4x), where both
-sides run 4-15x slower than at one thread. So the study does not use it; it is kept, tested, as
-the measured answer to "batch the seeds".
+no faster), and the elementwise work, dropout included (drawing and applying its masks: about a
+fifth of a step in a profile), grows with S. It wins only at two threads on the loaded shared
+machine (1.3-3.4x), where both sides run 4-15x slower than at one thread. So nothing in the study
+calls it; it is kept, tested, as the measured answer to "batch the seeds".
 
 What makes the result seed-for-seed equal to one-at-a-time training, and why it is not a
 `torch.func.vmap` over the model's own forward:
