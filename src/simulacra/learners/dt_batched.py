@@ -6,12 +6,13 @@ S models' steps as one: every weight is stacked along a leading seed dimension, 
 grouped matmul (`torch.baddbmm`) over all seeds, and one AdamW steps the stacked weights.
 
 Measured (benchmarks/dt_batched_seeds.py, its docstring has the table): at one torch thread, the
-study's setting (two workers on two cores), it is *slower* than one model at a time, 0.8-0.95x
-at 5 seeds: one model's step is not overhead-bound (its matmuls are 3,840 rows; grouped they run
-no faster), and the elementwise work, dropout included (drawing and applying its masks: about a
-fifth of a step in a profile), grows with S. It wins only at two threads on the loaded shared
-machine (1.3-3.4x), where both sides run 4-15x slower than at one thread. So nothing in the study
-calls it; it is kept, tested, as the measured answer to "batch the seeds".
+study's setting (two workers on two cores), it is no faster than one model at a time: 0.85-1.01x
+at 5 seeds, 0.79-1.05x over 1, 2, 5 seeds. One model's step is not overhead-bound (its matmuls
+are 3,840 rows; grouped they run no faster), and the elementwise work, dropout included (drawing
+and applying its masks: about a fifth of a step in a profile), grows with S. It wins only at two
+threads on the loaded shared machine (1.3-3.4x), where both sides run 4-15x slower than at one
+thread. So nothing in the study calls it; it is kept, tested, as the measured answer to "batch
+the seeds".
 
 What makes the result seed-for-seed equal to one-at-a-time training, and why it is not a
 `torch.func.vmap` over the model's own forward:
