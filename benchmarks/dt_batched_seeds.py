@@ -38,7 +38,7 @@ load 6-8 during the run; 12 minutes, most of it the two-thread rows), with the c
 and again at one thread, longer (`--threads 1 --steps 12 --rounds 3 --seeds 1,5`, load 3-6):
 study S 1 0.79x, S 5 0.86x (18.2 vs 15.7 model-steps/s); gym S 1 0.95x, S 5 0.85x. At one thread
 batching the seeds does not pay (0.79-1.05x, 0.85-1.01x at 5 seeds); at two threads on the busy
-machine it wins, but only because two threads collapse there (both sides 4-15x slower than at
+machine it wins, but only because two threads collapse there (both sides 4-17x slower than at
 one thread).
 """
 

@@ -10,7 +10,7 @@ study's setting (two workers on two cores), it is no faster than one model at a 
 at 5 seeds, 0.79-1.05x over 1, 2, 5 seeds. One model's step is not overhead-bound (its matmuls
 are 3,840 rows; grouped they run no faster), and the elementwise work, dropout included (drawing
 and applying its masks: about a fifth of a step in a profile), grows with S. It wins only at two
-threads on the loaded shared machine (1.3-3.4x), where both sides run 4-15x slower than at one
+threads on the loaded shared machine (1.3-3.4x), where both sides run 4-17x slower than at one
 thread. So nothing in the study calls it; it is kept, tested, as the measured answer to "batch
 the seeds".
 
