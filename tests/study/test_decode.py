@@ -222,3 +222,25 @@ def test_the_decode_switch():
         set_decode(random, "greedy")
     with pytest.raises(ValueError, match="unknown decode 'beam'"):
         set_decode(exact, "beam")
+
+
+def test_a_dt_jobs_episodes_come_out_under_both_decodes(tmp_path):
+    """The DT job (learner_jobs.run_dt) through a study: each target's episodes under both
+    decodes, sampled ones unlike greedy ones, and calibration per decode."""
+    tiny = {"steps": 10, "warmup_steps": 2, "batch_size": 8, "hidden": 16, "n_layer": 1,
+            "context": 4}
+    doc = {"name": "dt", "seeds": 1, "worlds": [WORLD],
+           "datasets": {"rand": {"episodes": 30, "components": "random"}},
+           "learners": [{"learner": "dt", "dataset": "rand", "config": tiny,
+                         "knob_values": [0.0, 40.0], "yardsticks": False}],
+           "evaluation": {"episodes": 6, "replays": 1}}
+    summary = run_study(validate(doc), tmp_path, backend="inline", show_progress=False)
+    assert summary.failed == 0, summary.failures
+    sample, greedy = load(tmp_path), load(tmp_path, decode="greedy")
+    for res in (sample, greedy):
+        assert sorted(res.episodes.groupby("knob").size().items()) == [(0.0, 6), (40.0, 6)]
+        assert "calibration_mae" in set(res.metrics["metric"])
+    key = ["knob", "episode"]
+    a = sample.episodes.sort_values(key)[["return", "length"]].to_numpy()
+    b = greedy.episodes.sort_values(key)[["return", "length"]].to_numpy()
+    assert (a != b).any()

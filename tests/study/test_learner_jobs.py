@@ -25,7 +25,7 @@ def test_learner_defaults_come_from_the_learners_own_configs():
     s = study([{"learner": "dt", "dataset": "mixed"}, {"learner": "pbc", "dataset": "mixed"},
                "ppo"])
     dt, pbc, ppo = [x for x in s["learners"] if x["pairs_with"] is None]  # less DT's yardsticks
-    assert dt["config"]["steps"] == TrainConfig().steps and dt["config"]["greedy"] is True
+    assert dt["config"]["steps"] == TrainConfig().steps and "greedy" not in dt["config"]
     assert dt["knob_values"] is None and (dt["targets"], dt["target_points"]) == ("grid", 15)
     assert "seed" not in dt["config"] and "seed" not in pbc["config"]
     assert pbc["config"]["hidden"] == BCConfig().hidden and pbc["knob_values"] == [0.5, 0.25, 0.1]

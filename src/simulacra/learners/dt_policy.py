@@ -239,13 +239,13 @@ _SET_BY_JOB = ("seed", "progress", "device")  # the study's job sets these, not 
 
 
 def _check_dt(settings: dict) -> None:
-    TrainConfig.from_dict({k: v for k, v in settings.items() if k != "greedy"})
+    TrainConfig.from_dict(settings)
 
 
 SPECS = (
     LearnerSpec(
         "dt", "dt", "simulacra.study.learner_jobs:run_dt", config=TrainConfig,
-        defaults=lambda: config_defaults(TrainConfig, _SET_BY_JOB, greedy=True),
+        defaults=lambda: config_defaults(TrainConfig, _SET_BY_JOB),  # decode: evaluation.decode
         check=_check_dt, load=load_policy, knob="target", needs_dataset=True,
         doc="Decision Transformer on the job's dataset; knob: the target return (default: a "
             "grid from the data's median to above its maximum, study/targets.py)"),

@@ -2,8 +2,9 @@
 every dataset learner evaluated like BC (BC, %BC, CQL: `run_offline`, through the spec's `train`).
 
 Each trains with the learner's own module (checkpoints under the job's folder), then evaluates
-through `simulacra.evaluate.rollout` like every other learner. Which learner uses which function
-is its spec's `job` (`simulacra.learners.registry`). Knobs:
+through `simulacra.study.rollout.evaluate_policy` (under each of the job's decodes) like every
+other learner. Which learner uses which function is its spec's `job`
+(`simulacra.learners.registry`). Knobs:
 
 - DT, `target` g: the return asked for, in return units (resolved before the run from the
   study's grid or fractions: `simulacra.study.targets`); one training, every g evaluated.
@@ -19,11 +20,9 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
-from simulacra.evaluate.episodes import Episodes
-from simulacra.evaluate.rollout import rollout
 from simulacra.study.datasets import job_dataset
 from simulacra.study.jobs import JobContext, JobResult
-from simulacra.study.rollout import evaluate_policy, merge, metric_rows, result_from_episodes
+from simulacra.study.rollout import evaluate_policy, merge
 
 
 def run_dt(ctx: JobContext) -> JobResult:
@@ -31,10 +30,8 @@ def run_dt(ctx: JobContext) -> JobResult:
     from simulacra.learners.dt_train import TrainConfig, train_dataset
 
     job = ctx.job
-    name, params, seed = job.world.name, job.world.params, job.seed
-    n = job.evaluation.episodes
+    seed = job.seed
     settings = dict(job.learner.config)
-    greedy = bool(settings.pop("greedy"))
     data = job_dataset(ctx)
     train_cfg = TrainConfig.from_dict({**settings, "seed": seed, "progress": False,
                                        "device": "cpu"})
@@ -42,22 +39,13 @@ def run_dt(ctx: JobContext) -> JobResult:
     ctx.log.info("training DT on %d episodes: %s", data.n_episodes, asdict(train_cfg))
     _, losses = train_dataset(data, train_cfg, out=ckpt)
     ctx.log.info("final loss %.4f", losses[-1] if losses else float("nan"))
-    policy = load_policy(ckpt, device="cpu", greedy=greedy)
-    values = job.knob.values
-    parts, swept = [], []
-    for i, g in enumerate(values):
-        ctx.progress(i, len(values))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # targets above the data are asked for on purpose
-            eps = rollout(policy, name, params, episodes=n, seed=seed, targets=float(g))
-        parts.append(result_from_episodes(eps, job.evaluation.replays, knob=float(g),
-                                          first=i * n, data=data,
-                                          metrics=job.evaluation.metrics))
-        swept.append(eps)
-    out = merge(parts)
-    if job.evaluation.metrics:  # calibration needs the whole sweep at once
-        out.metrics += metric_rows(Episodes.concat(swept), data, None,
-                                   only=("calibration", "above_max"))
+    policy = load_policy(ckpt, device="cpu")  # decoded as the job says (evaluation.decode)
+    targets = [float(g) for g in job.knob.values]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # targets above the data are asked for on purpose
+        # Every target under each decode; calibration over the whole sweep at once.
+        out = evaluate_policy(job, policy, targets, targets, data=data, sweep_metrics=True,
+                              progress=ctx.progress)
     out.artifacts["checkpoint"] = str(ckpt)
     return out
 
