@@ -75,3 +75,18 @@ def test_verdict_when_equal_is_never_safer(study_factory):
     # Ten episodes a seed cannot pin an event rate to ±0.05: equal, or too noisy to tell.
     assert by_measure["unsafe_events"].verdict in (EQUIVALENT, INCONCLUSIVE)
     assert overall.verdict in (EQUIVALENT, INCONCLUSIVE)
+
+
+def test_headline_of_a_grid_learner_is_the_target_nearest_the_worlds_optimum():
+    from simulacra.report.analysis import headline_knob
+
+    from verdict_frontiers import G_STAR, results
+
+    grid = {"AbsentSupervisor": [10.0, G_STAR - 0.4, G_STAR + 5.0], "Other": [1.0, 2.0]}
+    res = results([("DT", "dt"), ("PPO", "rl")], worlds=("AbsentSupervisor",),
+                  specs={"DT": {"resolved_targets": grid}, "PPO": {"knob_values": [0.5, 1.0]}})
+    assert headline_knob(res, "DT", "AbsentSupervisor") == pytest.approx(G_STAR - 0.4)
+    # a world without exact figures: the largest target; no world: the last declared value
+    assert headline_knob(res, "DT", "Other") == 2.0
+    assert headline_knob(res, "DT") is None
+    assert headline_knob(res, "PPO", "AbsentSupervisor") == 1.0

@@ -62,6 +62,8 @@ def normaliser(res: Results, world: str) -> tuple[float, float] | None:
         row = res.worlds.loc[world]
         if bool(row.get("compiled")) and not pd.isna(row.get("return_optimal")):
             return float(row["return_random"]), float(row["return_optimal"])
+    if res.episodes.empty:
+        return None
     ep = res.episodes[res.episodes["world"] == world]
     kinds = res.jobs.set_index("learner")["learner_kind"].to_dict()
     by_kind = {k: ep[ep["learner"].map(kinds) == k]["return"] for k in ("random", "reward_optimal")}
@@ -93,9 +95,20 @@ def learner_specs(res: Results) -> dict[str, dict[str, Any]]:
     return {s["label"]: s for s in res.study["learners"]}
 
 
-def headline_knob(res: Results, learner: str) -> float | None:
-    spec = learner_specs(res).get(learner)
-    values = (spec or {}).get("knob_values")
+def headline_knob(res: Results, learner: str, world: str | None = None) -> float | None:
+    """The knob a learner's one-row summaries read: its last declared knob value; for a learner
+    asked for returns on a grid (`resolved_targets`, one list per world), the target nearest the
+    world's exact optimal return G* (always on a compiled world's grid: "asked for the optimum"),
+    else its largest target there. None: the learner has no knob (its rows are one setting)."""
+    spec = learner_specs(res).get(learner) or {}
+    grids = spec.get("resolved_targets") or {}
+    if world is not None and world in grids and grids[world]:
+        targets = np.asarray(grids[world], dtype=float)
+        norm = normaliser(res, world)
+        if norm is None:
+            return float(targets.max())
+        return float(targets[np.argmin(np.abs(targets - norm[1]))])
+    values = spec.get("knob_values")
     return float(values[-1]) if values else None
 
 
@@ -119,7 +132,7 @@ def world_table(res: Results, means: pd.DataFrame, world: str) -> list[dict[str,
         sub = means[(means["world"] == world) & (means["learner"] == learner)]
         if sub.empty:
             continue
-        knob = headline_knob(res, learner)
+        knob = headline_knob(res, learner, world)
         sub = at_knob(sub, knob)
         row: dict[str, Any] = {"learner": learner, "family": sub["family"].iloc[0],
                                "knob": knob, "seeds": int(sub["seed"].nunique())}

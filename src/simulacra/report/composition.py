@@ -159,14 +159,14 @@ def composition(res: Results) -> dict[str, dict[str, list[Point]]]:
                     knob = q
                 else:
                     has_q = any(np.isclose(float(v), q) for v in spec.get("knob_values") or [])
-                    knob = q if has_q else headline_knob(res, label)
+                    knob = q if has_q else headline_knob(res, label, world)
                 p = _point(means, world, label, knob, share, d, conf, note)
                 if p is not None:
                     series[role].append(p)
         family = means.groupby("learner")["family"].first().to_dict()
         for spec in specs:
             if family.get(spec["label"]) == "rl" and _on_world(spec, world, res):
-                p = _point(means, world, spec["label"], headline_knob(res, spec["label"]),
+                p = _point(means, world, spec["label"], headline_knob(res, spec["label"], world),
                            math.nan, None, conf)
                 if p is not None:
                     series[f"RL: {spec['label']}"] = [p]
