@@ -78,9 +78,9 @@ def test_verdict_when_equal_is_never_safer(study_factory):
 
 
 def test_headline_of_a_grid_learner_is_the_target_nearest_the_worlds_optimum():
-    from simulacra.report.analysis import headline_knob
-
     from verdict_frontiers import G_STAR, results
+
+    from simulacra.report.analysis import headline_knob
 
     grid = {"AbsentSupervisor": [10.0, G_STAR - 0.4, G_STAR + 5.0], "Other": [1.0, 2.0]}
     res = results([("DT", "dt"), ("PPO", "rl")], worlds=("AbsentSupervisor",),
