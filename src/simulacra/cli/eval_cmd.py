@@ -10,15 +10,19 @@ import typer
 
 from simulacra.cli.app import app, fail
 
-REFERENCE_NAMES = ("reward-optimal", "performance-optimal", "random", "quantilizer", "best-of-n")
+REFERENCE_NAMES = ("reward-optimal", "performance-optimal", "random", "quantilizer", "best-of-n",
+                   "simulator")
+DATA_NAMES = ("quantilizer", "best-of-n", "simulator")  # replay --data (learners/references.py)
 
 
 def _warn(message: str) -> None:
     typer.secho(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
 
 
-def load_policy_or_fail(policy: str, world: str | None, params: dict, seed: int, data):
-    """(policy object, world, params, label): a checkpoint folder or an exact reference."""
+def load_policy_or_fail(policy: str, world: str | None, params: dict, seed: int, data,
+                        knobs: dict[str, float] | None = None):
+    """(policy object, world, params, label): a checkpoint folder or an exact reference (a data
+    reference with its `knobs`: q, n)."""
     from simulacra.learners import CheckpointError, load_policy, read_checkpoint_config
 
     folder = Path(policy)
@@ -45,7 +49,9 @@ def load_policy_or_fail(policy: str, world: str | None, params: dict, seed: int,
         raise fail(f"reference {policy!r} needs --world")
     from simulacra.learners.references import make_reference
 
-    kw = {"data": data} if policy in ("quantilizer", "best-of-n") else {}
+    if policy in DATA_NAMES and data is None:
+        raise fail(f"reference {policy!r} replays a dataset: pass --data")
+    kw = {"data": data, **(knobs or {})} if policy in DATA_NAMES else {}
     try:
         return make_reference(policy, world, params, seed=seed, **kw), world, params, policy
     except ValueError as err:  # unknown world, bad params, no exact tables, no data
@@ -71,18 +77,27 @@ def _check_targets(targets: list[float], cw, data) -> None:
 def eval_cmd(
     policy: str = typer.Argument(
         ..., help="A checkpoint folder, or a reference: reward-optimal, performance-optimal, "
-        "random (quantilizer, best-of-n with --data)."),
+        "random; or one replaying --data: quantilizer (--q), best-of-n (--best-of), simulator "
+        "(the target-matched simulator: --target)."),
     world: str | None = typer.Option(
         None, "--world", "-w", help="World name (a checkpoint's config.json names its own)."),
     param: list[str] = typer.Option(None, "--param", "-p", help="World parameter key=value."),
     episodes: int = typer.Option(100, "--episodes", "-n", help="Episodes (per target)."),
     target: list[float] = typer.Option(
-        None, "--target", "-g", help="Return to ask of a return-conditioned policy (repeatable)."),
+        None, "--target", "-g", help="Return to ask of a return-conditioned policy, a DT or the "
+        "simulator (repeatable; --episodes each)."),
+    q: float | None = typer.Option(
+        None, "--q", help="The quantilizer's q in (0, 1]: the share of the data's best episodes "
+        "it replays (default 0.1).", show_default=False),
+    best_of: int | None = typer.Option(
+        None, "--best-of", help="best-of-n's n >= 1: replays the best of n data episodes "
+        "(default 10).", show_default=False),
     seed: int = typer.Option(0, "--seed", help="Run seed (evaluation seeds derive from it)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     metrics: bool = typer.Option(False, "--metrics", help="Compute the study's metric table."),
     data: Path | None = typer.Option(
-        None, "--data", help="Dataset (.npz or Minari folder) for data-relative metrics."),
+        None, "--data", help="Dataset (.npz or Minari folder): the data references replay it; the "
+        "data-relative metrics read it."),
 ) -> None:
     """Evaluate POLICY: mean return and performance over episodes; with --metrics every metric of
     the study (null where it does not apply; `needs_exact` / `needs_data` say why)."""
@@ -107,7 +122,17 @@ def eval_cmd(
             dataset = load_dataset(data, world=world)
         except (ValueError, OSError) as err:
             raise fail(str(err)) from err
-    pol, world, params, label = load_policy_or_fail(policy, world, params, seed, dataset)
+    knobs: dict[str, float] = {}
+    for value, flag, name, reference in ((q, "--q", "q", "quantilizer"),
+                                         (best_of, "--best-of", "n", "best-of-n")):
+        if value is not None and policy != reference:
+            raise fail(f"{flag} is {reference}'s knob, not {policy}'s")
+        if value is not None:
+            knobs[name] = value
+    if policy == "simulator" and not target:
+        raise fail("the simulator replays the data's episodes nearest a return: pass --target")
+    pol, world, params, label = load_policy_or_fail(policy, world, params, seed, dataset, knobs)
+    label += "".join(f" {k}={v:g}" for k, v in knobs.items())
     try:
         w = make_world(world, **params)
     except ValueError as err:
@@ -118,7 +143,8 @@ def eval_cmd(
     cw = compiled(world, **params) if w.compilable else None
     targets = None
     if target and not getattr(pol, "return_conditioned", False):
-        raise fail(f"{label} is not return-conditioned: --target applies to DT checkpoints only")
+        raise fail(f"{label} is not return-conditioned: --target applies to DT checkpoints "
+                   "and the simulator only")
     if target:
         _check_targets(list(target), cw, dataset)
         targets = np.repeat(np.asarray(target, dtype=np.float64), episodes)

@@ -23,8 +23,12 @@ STORE = "results.duckdb"
 def sql(
     folder: Path = typer.Argument(..., help="A study's output folder (holds results.duckdb)."),
     query: str = typer.Argument(..., help='SQL, e.g. "SELECT learner, avg(return) FROM episodes '
-                                          'GROUP BY ALL". Tables: episodes, jobs, metrics, '
-                                          'replays, worlds, study.'),
+                                          'WHERE decode = \'sample\' GROUP BY ALL". Tables: '
+                                          'episodes, jobs, metrics, replays, worlds, study. '
+                                          'Episodes, metrics and replays hold one row per '
+                                          'decode the study evaluated (column decode: sample, '
+                                          'greedy; NULL from before decodes): pick one before '
+                                          'you aggregate.'),
     fmt: str = typer.Option("table", "--format", help="table | csv | json"),
     limit: int = typer.Option(200, "--limit", help="Print at most this many rows (0: all)."),
 ) -> None:

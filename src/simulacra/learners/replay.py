@@ -326,6 +326,8 @@ class TargetReplay(HistoryReplay):
     no episode at the data's globally nearest distance to g. Each copy's target comes from
     `reset(targets=...)`, else from `target` (the knob)."""
 
+    return_conditioned = True  # asked for returns like a DT (`eval --target`)
+
     def __init__(self, data: Dataset, target: float | None = None,
                  seed: int | None = None, on: str = "observations") -> None:
         self.target = target

@@ -91,6 +91,9 @@ KIND_WORDS = {TENSION: "tension world", CONTROL: "control world",
 #: Learner names drawn on the frontier besides the voters and the DTs' yardsticks: %BC, and the
 #: exact optima as single points.
 FRONTIER_KINDS = ("pbc", "reward_optimal", "performance_optimal")
+# How the header says which decode's episodes the page reads (`simulacra report --decode`).
+DECODED = {"sample": "sampled from each policy (decode sample)",
+           "greedy": "each policy's most probable (decode greedy)"}
 
 
 def _count(n: int, word: str) -> str:
@@ -174,7 +177,8 @@ class Builder:
                 f"<p class='small'>{_count(len(s['worlds']), 'world')}, "
                 f"{_count(len(s['learners']), 'learner')}, "
                 f"seeds {esc(s['seeds'])}, {s['evaluation']['episodes']} evaluation episodes "
-                f"per setting; jobs: {esc(status)}. Built "
+                f"per setting, actions {DECODED.get(self.res.decode, esc(self.res.decode))}"
+                f"; jobs: {esc(status)}. Built "
                 f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. {esc(s.get('description', ''))}"
                 f"</p>{self.partial_note()}{fail_html}")
 
@@ -652,8 +656,11 @@ class Builder:
         versions = ", ".join(f"{k} {v}" for k, v in self.res.versions.items())
         return ("<h3>Reproduce and query</h3><p class='small'>The numbers come from "
                 "<code>results.duckdb</code> beside this file; e.g. <code>simulacra sql DIR "
-                "\"SELECT world, learner, avg(return), avg(performance) FROM episodes GROUP BY "
-                f"ALL\"</code>. Versions: {esc(versions)}.</p>"
+                "\"SELECT world, learner, avg(return), avg(performance) FROM episodes WHERE "
+                f"decode = '{esc(self.res.decode)}' GROUP BY ALL\"</code> (every episode is "
+                "stored once per decode the study evaluated, in the <code>decode</code> column; "
+                f"this report reads the {esc(self.res.decode)} rows). "
+                f"Versions: {esc(versions)}.</p>"
                 f"<details><summary>Resolved study config</summary><pre class='cfg'>{esc(cfg)}"
                 "</pre></details>")
 
@@ -686,10 +693,15 @@ class Builder:
 
 
 def build_report(folder: str | Path, out: str | Path | None = None) -> Path:
-    """Write `folder/report.html` (or `out`) from the study's store; returns its path."""
+    """Write `folder/report.html` (or `out`) from the study's store (its verdict decode's rows);
+    returns its path."""
     folder = Path(folder)
-    target = Path(out) if out else folder / "report.html"
-    return write_text(target, Builder(load(folder)).build())
+    return write_report(load(folder), Path(out) if out else folder / "report.html")
 
 
-__all__ = ["build_report"]
+def write_report(res: Results, out: str | Path) -> Path:
+    """Write the report of the loaded results `res` (one decode's rows) to `out`."""
+    return write_text(Path(out), Builder(res).build())
+
+
+__all__ = ["build_report", "write_report"]

@@ -45,6 +45,7 @@ def summarise(res: Results) -> dict[str, Any]:
     status = res.jobs["status"].value_counts().to_dict() if not res.jobs.empty else {}
     return strict_json({
         "study": res.study.get("name"),
+        "decode": res.decode,  # whose episodes these answers read (`report --decode`)
         "jobs": {str(k): int(v) for k, v in sorted(status.items())},
         **answers(res, seed_means(res)),
         "probes": [asdict(p) for p in evaluate_probes(res)],
@@ -124,7 +125,8 @@ def render(summary: dict[str, Any]) -> str:
     """Plain text of `summarise`'s dict: the worlds' classes, each question's overall answer,
     per world each answer with its comparisons, then the probes."""
     jobs = ", ".join(f"{n} {s}" for s, n in summary["jobs"].items()) or "no jobs"
-    lines = [f"study {summary['study']} ({jobs})", _classes_line(summary),
+    decode = f", decode {summary['decode']}" if summary.get("decode") else ""
+    lines = [f"study {summary['study']} ({jobs}){decode}", _classes_line(summary),
              f"overall: {summary['overall_text']}"]
     for q, d in summary["questions"].items():
         lines.append(f"{q} ({d['title']}): {d['overall']['verdict']} "
