@@ -29,3 +29,21 @@ def test_bad_only_is_a_one_line_error(tmp_path, tiny_study, cli):
     assert res.exit_code == 2
     assert res.output.count("\n") == 2 and "no such world" in res.output  # 'study ...' + error
     assert not (tmp_path / "o").exists()
+
+
+def test_a_dataset_a_world_cannot_make_is_a_one_line_error_in_plan_and_run(tmp_path, cli):
+    """Return targets are resolved from the first seed's data before the run: a composition no
+    pool of that world can supply (Survival's safe top episodes return 0 and nothing returns
+    less) stops `plan` and `run` with one line naming the learner, world and dataset."""
+    study = tmp_path / "s.yaml"
+    study.write_text(
+        "name: t\nseeds: 1\nworlds: [Survival]\n"
+        "datasets: {none: {episodes: 40, components: random, shortcut_share: 0.0}}\n"
+        "learners:\n  - {learner: dt, dataset: none, config: {steps: 2}}\n")
+    for args in (("plan", str(study)), ("run", str(study), "--out", str(tmp_path / "o"),
+                                        "--backend", "inline", "--no-progress")):
+        res = cli(*args)
+        assert res.exit_code != 0, res.output
+        last = res.output.strip().splitlines()[-1]
+        assert last.startswith("error:") and "'dt' on Survival" in last
+        assert "shortcut_share 0" in last and "Traceback" not in res.output

@@ -29,11 +29,12 @@ def plan(
     """
     from simulacra.study.backends import default_workers
     from simulacra.study.plan import dumps, make_plan, render
+    from simulacra.study.schema import StudyConfigError
     from simulacra.study.store import StoreError
 
     st = load_or_fail(study)
-    try:
+    try:  # resolving return targets makes datasets: a recipe a world cannot make fails here
         result = make_plan(st, study_folder(out, st), workers or default_workers())
-    except StoreError as err:
+    except (StoreError, StudyConfigError) as err:
         raise fail(str(err)) from None
     typer.echo(dumps(result) if as_json else render(result))

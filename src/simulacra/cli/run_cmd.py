@@ -75,6 +75,7 @@ def run(
     130 interrupted.
     """
     from simulacra.study.runner import run_study
+    from simulacra.study.schema import StudyConfigError
     from simulacra.study.select import SelectionError, parse_only
     from simulacra.study.store import StoreError
 
@@ -89,7 +90,7 @@ def run(
         summary = run_study(st, folder, backend=backend, workers=workers, address=address,
                             show_progress=progress, only=parse_only(only),
                             redo=parse_only(redo, "--redo"))
-    except (StoreError, SelectionError) as err:
+    except (StoreError, SelectionError, StudyConfigError) as err:
         raise fail(str(err)) from None
     except KeyboardInterrupt:
         typer.secho("interrupted: finished jobs are saved; run the same command to resume",

@@ -29,8 +29,8 @@ from simulacra.study.jobs import (
     Limits,
     WorldRef,
 )
-from simulacra.study.schema import Study
-from simulacra.study.targets import resolve, targets_for
+from simulacra.study.schema import Study, StudyConfigError
+from simulacra.study.targets import TargetsError, resolve, targets_for
 
 NOT_HASHED = ("key", "job_fn", "runner")
 
@@ -49,7 +49,10 @@ def expand(study: Study, folder: str | Path | None = None) -> list[Job]:
     """Every job of the study, in a stable order (world, learner, seed, knob). Learners asked for
     target returns get the returns `targets.resolve` writes into the study's resolved document
     first (from the study folder's datasets when `folder` holds them)."""
-    resolve(study.raw, folder)
+    try:
+        resolve(study.raw, folder)
+    except TargetsError as err:
+        raise StudyConfigError(f"{study.path}: {err}") from err
     jobs: list[Job] = []
     evaluation = Evaluation(**study["evaluation"])
     limits = Limits(study["budgets"]["max_job_seconds"], study["budgets"]["max_memory_gb"],

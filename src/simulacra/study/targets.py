@@ -157,6 +157,10 @@ def resolved(study_raw: dict[str, Any]) -> bool:
     return all("resolved_targets" in s for s in study_raw["learners"] if is_return_target(s))
 
 
+class TargetsError(ValueError):
+    """A learner's targets cannot be resolved (its dataset cannot be made for a world)."""
+
+
 def resolve(study_raw: dict[str, Any], folder: str | Path | None = None) -> None:
     """Fill `resolved_targets` of every return-target learner and `knob_by_world` of the probe
     sides naming one, in the study's resolved document (in place; once: see `resolved`)."""
@@ -170,8 +174,13 @@ def resolve(study_raw: dict[str, Any], folder: str | Path | None = None) -> None
     def returns(spec: dict[str, Any], world: dict[str, Any]) -> np.ndarray:
         key = (world["label"], spec["dataset"])
         if key not in cache:
-            cache[key] = data_returns(world, spec["dataset"],
-                                      study_raw["datasets"][spec["dataset"]], seed, folder)
+            try:
+                cache[key] = data_returns(world, spec["dataset"],
+                                          study_raw["datasets"][spec["dataset"]], seed, folder)
+            except ValueError as err:  # a recipe this world cannot make (RecipeError, ...)
+                raise TargetsError(f"learner {spec['label']!r} on {world['label']}: its targets "
+                                   f"need dataset {spec['dataset']!r} of seed {seed}, which "
+                                   f"cannot be made: {err}") from err
         return cache[key]
 
     mine = [s for s in study_raw["learners"] if is_return_target(s)]
