@@ -379,7 +379,7 @@ def _learners(
         raise StudyConfigError(f"{path}: field 'learners' is empty; name at least one learner")
     out = [_learner(item, f"learners[{i}]", path, known, datasets, world_names)
            for i, item in enumerate(doc)]
-    _pairs(path, out, known)
+    _pairs(path, out, known, world_names)
     # Every voting offline DT gets its yardsticks on its very data (study/pairing.py), right
     # after it; they are checked like written entries, named by the DT they pair with.
     for item in yardsticks(out, known):
@@ -509,8 +509,10 @@ def _targets(path: str, where: str, spec: dict[str, Any], returns: bool, family:
         raise StudyConfigError(f"{path}: {where}.yardsticks applies only to a DT learner")
 
 
-def _pairs(path: str, specs: list[dict[str, Any]], known: dict) -> None:
-    """`pairs_with` names a return-target DT of the study."""
+def _pairs(path: str, specs: list[dict[str, Any]], known: dict, world_names: list[str]
+           ) -> None:
+    """`pairs_with` names a return-target DT of the study, on its dataset; a `targets: paired`
+    entry runs only where its DT does (it has no targets elsewhere)."""
     dts = {s["label"] for s in specs
            if known[s["learner"]].family == "dt"
            and known[s["learner"]].knob == TARGET_KNOB and s["dataset"] is not None}
@@ -523,6 +525,15 @@ def _pairs(path: str, specs: list[dict[str, Any]], known: dict) -> None:
                 d["dataset"] for d in specs if d["label"] == s["pairs_with"]):
             raise StudyConfigError(f"{path}: learners[{i}] pairs with {s['pairs_with']!r} but "
                                    f"names another dataset: a yardstick uses its DT's data")
+        if s["targets"] == "paired":
+            dt = next(d for d in specs if d["label"] == s["pairs_with"])
+            beyond = [w for w in s["worlds"] or world_names if w not in (dt["worlds"]
+                                                                         or world_names)]
+            if beyond:
+                raise StudyConfigError(
+                    f"{path}: learners[{i}] takes the targets of {s['pairs_with']!r} (targets: "
+                    f"paired) but runs on {beyond[0]}, where {s['pairs_with']!r} does not; give "
+                    f"it worlds: {brief(dt['worlds'])}")
 
 
 def _probe_knob(path: str, field: str, spec: dict[str, Any], knob: Any) -> Any:
