@@ -2,10 +2,11 @@
 
 For S seeds, "one at a time" trains S models in turn with `dt_train.train` (what the study runs
 today: one job per seed); "batched" trains the same S models together with
-`dt_batched.train_seeds` (every layer one grouped matmul over the seeds, one AdamW over the
-stacked weights). Both train the same seeds on the same data for the same steps and end with
-the same weights (tests/learners/test_dt_batched.py); the table's last column is the largest
-difference between the two sides' losses, as a check that they did the same work.
+`batched_dt.train_seeds` (benchmarks/batched_dt.py, beside this script: every layer one grouped
+matmul over the seeds, one AdamW over the stacked weights). Both train the same seeds on the
+same data for the same steps and end with the same weights (tests/benchmarks/test_batched_dt.py);
+the table's last column is the largest difference between the two sides' losses, as a check that
+they did the same work.
 
 Data: AbsentSupervisor, the quick study's `mixed` recipe (500 episodes of
 boltzmann-reward:0.4@T=2, boltzmann-performance:0.3@T=2, random:0.3), one dataset per seed (recipe
@@ -52,9 +53,9 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from batched_dt import train_seeds  # beside this script (its folder is on sys.path when run)
 from simulacra.data.generate import generate
 from simulacra.data.recipe import Recipe
-from simulacra.learners.dt_batched import train_seeds
 from simulacra.learners.dt_train import TrainConfig, Trajectories, train
 
 MIXED = "boltzmann-reward:0.4@T=2,boltzmann-performance:0.3@T=2,random:0.3"

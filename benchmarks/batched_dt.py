@@ -11,8 +11,10 @@ at 5 seeds, 0.79-1.05x over 1, 2, 5 seeds. One model's step is not overhead-boun
 are 3,840 rows; grouped they run no faster), and the elementwise work, dropout included (drawing
 and applying its masks: about a fifth of a step in a profile), grows with S. It wins only at two
 threads on the loaded shared machine (1.3-3.4x), where both sides run 4-17x slower than at one
-thread. So nothing in the study calls it; it is kept, tested, as the measured answer to "batch
-the seeds".
+thread. So nothing in the study calls it: it lives here, beside its benchmark, as the measured
+answer to "batch the seeds", outside the package, which keeps one implementation of the DT's
+forward (`simulacra.learners.dt`). It is imported by benchmarks/dt_batched_seeds.py and tested by
+tests/benchmarks/test_batched_dt.py.
 
 What makes the result seed-for-seed equal to one-at-a-time training, and why it is not a
 `torch.func.vmap` over the model's own forward:
@@ -26,7 +28,8 @@ What makes the result seed-for-seed equal to one-at-a-time training, and why it 
   model does (`dt.dropout`'s int16 draws; for attention, the Bernoulli noise of PyTorch's math
   attention, the kernel `scaled_dot_product_attention` runs on CPU when dropout is on). So the
   forward below is the grouped twin of `DecisionTransformer.forward` in training mode; the test
-  (tests/learners/test_dt_batched.py) holds the two together.
+  (tests/benchmarks/test_batched_dt.py) holds the two together, so a change to the DT's forward
+  that this copy does not follow fails there.
 - Gradient clipping is per seed (each model's own global norm), not over the stack.
 - Data: one dataset for all seeds, or one per seed (the study makes each seed its own). Their
   models must have the same shape except the return scale (per seed) and the timestep table,

@@ -1,5 +1,6 @@
-"""Training the seeds of a cell as one batched model: each seed ends where training it alone
-(`dt_train.train`) ends, to float tolerance on CPU; and benchmarks/dt_batched_seeds.py runs."""
+"""Training the seeds of a cell as one batched model (benchmarks/batched_dt.py): each seed ends
+where training it alone (`dt_train.train`) ends, to float tolerance on CPU, so its copy of the
+DT's forward follows the package's; and benchmarks/dt_batched_seeds.py runs."""
 
 from __future__ import annotations
 
@@ -11,17 +12,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from _dt_data import random_dataset
 
-from simulacra.learners.dt import DecisionTransformer
-from simulacra.learners.dt_batched import clip_per_seed, train_seeds
-from simulacra.learners.dt_train import TrainConfig, Trajectories, model_config, train
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARKS = ROOT / "benchmarks"
+# The batched trainer and its benchmark live in benchmarks/ (not a package: the benchmark imports
+# its neighbour as the script's folder is on sys.path); the DT test data in tests/learners/.
+for folder in (BENCHMARKS, ROOT / "tests" / "learners"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from _dt_data import random_dataset  # noqa: E402
+
+from batched_dt import clip_per_seed, train_seeds  # noqa: E402
+from simulacra.learners.dt import DecisionTransformer  # noqa: E402
+from simulacra.learners.dt_train import (  # noqa: E402
+    TrainConfig,
+    Trajectories,
+    model_config,
+    train,
+)
 
 # Two layers and two heads, so both attention shapes (all tokens; the last block's state
 # queries) and the per-head split are exercised; dropout on, so the dropout streams must match.
 SMALL = TrainConfig(hidden=16, n_layer=2, n_head=2, context=4, batch_size=16, dropout=0.1,
                     warmup_steps=3, steps=6, progress=False, device="cpu")
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "dt_batched_seeds.py"
+BENCH = BENCHMARKS / "dt_batched_seeds.py"
 
 
 @pytest.fixture(autouse=True)
