@@ -67,8 +67,8 @@ def test_a_data_reference_without_data_or_with_the_wrong_knob_is_one_line(tmp_pa
     data = _random_data(tmp_path)
     cases = {
         ("simulator", "--data", data): "pass --target",
-        ("quantilizer",): "replays a dataset: pass --data",
-        ("simulator", "--target", "10"): "replays a dataset: pass --data",
+        ("quantilizer",): "replays a dataset: give it with --data",
+        ("simulator", "--target", "10"): "replays a dataset: give it with --data",
         ("best-of-n", "--data", data, "--q", "0.1"): "--q is quantilizer's knob, not best-of-n's",
         ("random", "--best-of", "4"): "--best-of is best-of-n's knob, not random's",
         ("quantilizer", "--data", data, "--q", "0"): "q must lie in (0, 1]",

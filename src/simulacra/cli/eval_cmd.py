@@ -50,7 +50,9 @@ def load_policy_or_fail(policy: str, world: str | None, params: dict, seed: int,
     from simulacra.learners.references import make_reference
 
     if policy in DATA_NAMES and data is None:
-        raise fail(f"reference {policy!r} replays a dataset: pass --data")
+        # `simulacra watch` shares this loader but takes no dataset: name the command that does.
+        raise fail(f"reference {policy!r} replays a dataset: give it with --data (simulacra "
+                   "eval)")
     kw = {"data": data, **(knobs or {})} if policy in DATA_NAMES else {}
     try:
         return make_reference(policy, world, params, seed=seed, **kw), world, params, policy
