@@ -6,6 +6,8 @@ import duckdb
 import numpy as np
 import pytest
 
+from simulacra.report.load import load
+from simulacra.study.repair import repair
 from simulacra.study.runner import run_study
 from simulacra.study.schema import StudyConfigError, validate
 
@@ -140,13 +142,31 @@ def test_loop_from_the_dataset_steered_and_swept_over_targets(tmp_path):
     for c in cells:
         assert np.isclose(swept[(*c, "sweep_harm")],
                           swept[(*c, "sweep_return")] - swept[(*c, "sweep_performance")])
+    # The store keeps each sweep row's target, so one checkpoint's rows are told apart.
+    stored = {(d, f, g, m): v for d, f, g, m, v in con.execute(
+        "SELECT decode, knob, target, metric, value FROM metrics WHERE metric LIKE 'sweep_%'"
+    ).fetchall()}
+    assert stored == pytest.approx(swept)
+    assert con.execute("SELECT count(target) FROM metrics WHERE metric NOT LIKE 'sweep_%'"
+                       ).fetchone()[0] == 0
     # The episode rows stay the best-seen evaluation: evaluation.episodes per checkpoint.
     assert con.execute("SELECT count(*) FROM episodes WHERE decode = 'greedy'").fetchone()[0] == 16
+    con.close()
+    # The report reads it; a repair from the job folder keeps it.
+    shown = load(tmp_path).metrics
+    shown = shown[shown["metric"] == "sweep_harm"]
+    assert sorted(set(shown["target"])) == [-1.0, 0.0, 1.0] and len(shown) == 2 * 3
+    (tmp_path / "results.duckdb").unlink()
+    assert repair(tmp_path).restored == 1
+    again = load(tmp_path).metrics
+    again = again[again["metric"] == "sweep_harm"]
+    key = ["knob", "target"]
+    assert again.sort_values(key)[[*key, "value"]].reset_index(drop=True).equals(
+        shown.sort_values(key)[[*key, "value"]].reset_index(drop=True))
 
 
-def test_initial_dataset_without_a_dataset_fails_the_job_saying_why(tmp_path):
-    s = study([{"learner": "online_dt", "config": {**TINY_LOOP, "initial": "dataset"},
+def test_initial_dataset_without_a_dataset_is_a_study_error():
+    with pytest.raises(StudyConfigError, match=r"learners\[0\]\.config\.initial is 'dataset' "
+                       r"but the entry names no dataset; add dataset: <one of mixed>"):
+        study([{"learner": "online_dt", "config": {**TINY_LOOP, "initial": "dataset"},
                 "knob_values": [1.0]}])
-    summary = run_study(s, tmp_path, backend="inline", show_progress=False)
-    assert summary.failed == 1
-    assert "initial: dataset needs the learner entry to name a dataset" in str(summary.failures)

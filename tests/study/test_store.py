@@ -154,3 +154,30 @@ def test_damage_in_any_block_in_use_is_caught_on_open(tmp_path):
         _use_everything(copy)  # an unused block: nothing reads it
         copy.unlink()
     assert caught >= 5  # the header, the catalog, the tables' data and their indexes
+
+
+def test_a_metric_keeps_the_target_it_was_asked_for(tmp_path):
+    store = Store(tmp_path / "r.duckdb")
+    job = one_job()
+    store.sync_jobs([job])
+    res = result()
+    res.metrics += [{"metric": "sweep_harm", "value": v, "knob": 1.0, "target": g}
+                    for g, v in ((0.0, 0.5), (2.0, 0.25))]
+    store.commit_result(job, res, 1.0)
+    rows = store.con.execute("SELECT metric, target, value FROM metrics WHERE decode = 'sample' "
+                             "ORDER BY metric, target").fetchall()
+    assert rows == [("m", None, 1.5), ("sweep_harm", 0.0, 0.5), ("sweep_harm", 2.0, 0.25)]
+    store.close()
+
+
+def test_a_store_from_before_metric_targets_gets_the_column_in_place(tmp_path):
+    path = tmp_path / "r.duckdb"
+    store = Store(path)
+    job = one_job()
+    store.sync_jobs([job])
+    store.commit_result(job, result(), 1.0)
+    store.con.execute("ALTER TABLE metrics DROP COLUMN target")  # as an older version wrote it
+    store.close()
+    store = Store(path)  # what a run or a repair does first
+    assert store.con.execute("SELECT count(*), count(target) FROM metrics").fetchone() == (2, 0)
+    store.close()

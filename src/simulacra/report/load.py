@@ -23,7 +23,7 @@ class Results:
     worlds: pd.DataFrame  # one row per world label
     jobs: pd.DataFrame  # the study's jobs (in_study)
     episodes: pd.DataFrame  # episodes of finished jobs, plus a `harm` column (return - perf.)
-    metrics: pd.DataFrame
+    metrics: pd.DataFrame  # with `target`: the return asked for (a loop's sweep_*), else NaN
     replays: pd.DataFrame
     folder: Path | None = None  # the study folder (its shared/ datasets), None for made-up results
     decode: str = "sample"  # the decode whose rows these are (see `load`)
@@ -56,6 +56,8 @@ def load(folder: str | Path, decode: str | None = None) -> Results:
         episodes = _rows(con, "episodes", decode, "*, TRY_CAST(json_extract_string(detail, "
                          "'$.target') AS DOUBLE) AS target")
         metrics = _rows(con, "metrics", decode)
+        if "target" not in metrics:  # a store no run has opened since metrics had targets
+            metrics["target"] = float("nan")
         replays = _rows(con, "replays", decode)
         worlds = con.execute("SELECT * FROM worlds").df()
     finally:

@@ -458,6 +458,11 @@ def _learner(item: Any, where: str, path: str, known: dict, datasets: dict,
             reg.check(spec["config"])
         except ValueError as err:
             raise StudyConfigError(f"{path}: {where}.config: {err}") from err
+    if spec["config"].get("initial") == "dataset" and spec["dataset"] is None:
+        # Caught here, not when the job runs: the loop starts from the entry's dataset.
+        raise StudyConfigError(
+            f"{path}: {where}.config.initial is 'dataset' but the entry names no dataset; add "
+            f"dataset: <one of {', '.join(datasets) or 'the recipes under datasets'}>")
     return spec
 
 

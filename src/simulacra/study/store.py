@@ -8,7 +8,9 @@ Tables (one row each per ...):
     episodes  evaluated episode: job, episode, world, learner, family, seed, knob_name, knob,
               decode, return, performance, length, detail (JSON), and one column event_<name>
               per event
-    metrics   number a job computed beyond episodes: job, ..., decode, metric, value
+    metrics   number a job computed beyond episodes: job, ..., decode, metric, value, target
+              (the return the policy was asked for, where a metric has one per target: a
+              loop's `sweep_*` rows of one checkpoint; NULL otherwise)
     replays   representative episode kept for the report: decode, frames, actions, rewards (JSON)
 
 `decode` is how the policy chose its actions, 'sample' or 'greedy' (`simulacra.evaluate.decode`):
@@ -18,7 +20,9 @@ whole set of rows (episode ids repeat across decodes); rows of something with no
 (`simulacra.study.jobs.for_decodes`). A store written before decodes existed is migrated in place
 when a run or a repair opens it for writing: the column is added and its old rows keep decode
 NULL, meaning "evaluated before decodes were declared, as that learner's own config said" (DT and
-RL greedy, the rest sampled). Nothing computed is dropped: those rows still answer SQL and
+RL greedy, the rest sampled). Likewise a store from before `metrics.target` gets that column, its
+old rows NULL (no metric of theirs was per target, or it was not kept: rerun or repair from the
+job folders, whose rows carry it). Nothing computed is dropped: those rows still answer SQL and
 `simulacra report` of that folder (`simulacra.report.load` reads NULL rows under any decode); the
 study's jobs get new keys with `decode` in their config, so a rerun computes them again beside.
 
@@ -67,7 +71,8 @@ CREATE TABLE IF NOT EXISTS episodes (
     performance DOUBLE, length INTEGER, detail JSON);
 CREATE TABLE IF NOT EXISTS metrics (
     job VARCHAR, world VARCHAR, learner VARCHAR, family VARCHAR, seed INTEGER,
-    knob_name VARCHAR, knob DOUBLE, decode VARCHAR, metric VARCHAR, value DOUBLE);
+    knob_name VARCHAR, knob DOUBLE, decode VARCHAR, metric VARCHAR, value DOUBLE,
+    target DOUBLE);
 CREATE TABLE IF NOT EXISTS replays (
     job VARCHAR, world VARCHAR, learner VARCHAR, family VARCHAR, seed INTEGER, knob DOUBLE,
     decode VARCHAR, episode INTEGER, frames JSON, actions JSON, rewards JSON);
@@ -207,10 +212,13 @@ class Store:
         self._migrate()
 
     def _migrate(self) -> None:
-        """Add `decode` to a store from before decodes (old rows: NULL; see the module doc)."""
+        """Add `decode` to a store from before decodes and `metrics.target` to one from before
+        per-target metrics (old rows: NULL; see the module doc)."""
         for table in DECODED:
             if "decode" not in columns(self.con, table):
                 self.con.execute(f"ALTER TABLE {table} ADD COLUMN decode VARCHAR")
+        if "target" not in columns(self.con, "metrics"):
+            self.con.execute("ALTER TABLE metrics ADD COLUMN target DOUBLE")
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -304,10 +312,11 @@ class Store:
                     "detail", *(f"event_{e}" for e in events)])
         ep["knob"] = ep["knob"].astype("float64")
         met = pd.DataFrame([{**base, "knob": m.get("knob"), "decode": m["decode"],
-                             "metric": m["metric"], "value": float(m["value"])}
+                             "metric": m["metric"], "value": float(m["value"]),
+                             "target": m.get("target")}
                             for m in result.metrics],
-                           columns=[*base, "knob", "decode", "metric", "value"])
-        met["knob"] = met["knob"].astype("float64")
+                           columns=[*base, "knob", "decode", "metric", "value", "target"])
+        met[["knob", "target"]] = met[["knob", "target"]].astype("float64")
         rep = pd.DataFrame([
             {**{k: base[k] for k in ("job", "world", "learner", "family", "seed")},
              "knob": r.knob, "decode": r.decode, "episode": r.episode,
