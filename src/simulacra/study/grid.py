@@ -8,7 +8,8 @@ finished jobs by key, a changed setting makes a new job, and a reworded study ma
 The knob values of a learner asked for target returns (DT, data, simulator) are the returns
 `simulacra.study.targets.resolve` writes into the study's resolved document on the first
 expansion (from the first seed's data); the runner then saves that document, so the targets a
-folder ran are on record and a repair expands to the same jobs without the data.
+folder ran are on record and a repair expands to the same jobs without the data. A loop's
+`targets: grid | paired` (`resolved_loop_targets`) go into its jobs' `config.targets` instead.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def expand(study: Study, folder: str | Path | None = None) -> list[Job]:
                 dataset = DatasetRef(spec["dataset"], study["datasets"][spec["dataset"]])
             values = (targets_for(spec, world["label"]) if "resolved_targets" in spec
                       else spec["knob_values"])
+            config = dict(spec["config"])
+            if "resolved_loop_targets" in spec:  # a loop's targets: grid | paired, resolved
+                config["targets"] = list(spec["resolved_loop_targets"][world["label"]])
             if reg.knob is None:
                 knobs: list[Knob | None] = [None]
             elif reg.knob_in_job:
@@ -78,7 +82,7 @@ def expand(study: Study, folder: str | Path | None = None) -> list[Job]:
                     job = Job(
                         world=WorldRef(world["name"], world["label"], dict(world["params"])),
                         learner=LearnerRef(spec["learner"], spec["label"], reg.family,
-                                           dict(spec["config"])),
+                                           dict(config)),
                         dataset=dataset, seed=seed, knob=knob, evaluation=evaluation,
                         env_steps=study["budgets"]["env_steps"], job_fn=reg.job, limits=limits,
                     )

@@ -50,7 +50,7 @@ from simulacra.safe_yaml import brief
 from simulacra.safe_yaml import load as load_yaml
 from simulacra.study.measures import EPISODE_MEASURES as EPISODE_MEASURES  # probes read it here
 from simulacra.study.measures import unknown_measure
-from simulacra.study.targets import TARGET_KNOB
+from simulacra.study.targets import TARGET_KNOB, is_loop
 
 DEFAULT_QUESTION = (
     "At the same level of capability, is a Decision Transformer (a return-conditioned simulator "
@@ -156,7 +156,8 @@ LEARNER = {
     "probe_only": ((bool, type(None)), None, "true: the learner exists for a probe and does not "
                    "vote in the verdict (default: inferred from the probes and datasets)"),
     # Return-target learners (knob `target` with a dataset: dt, data, simulator): which returns
-    # they are asked for, resolved per world before the run (study/targets.py).
+    # they are asked for, resolved per world before the run (study/targets.py). A loop with a
+    # dataset may say targets: grid | paired too: returns each checkpoint is also asked for.
     "targets": ((str, type(None)), None, "'grid' (default: target_points returns from the "
                 "data's median to above its maximum, plus the exact optima's returns) or "
                 "'paired' (the targets of the learner it pairs_with)"),
@@ -444,8 +445,11 @@ def _learner(item: Any, where: str, path: str, known: dict, datasets: dict,
         _numbers(path, f"{where}.knob_values", spec["knob_values"], reg.knob)
     elif reg.knob != TARGET_KNOB or spec["dataset"] is None:
         spec["knob_values"] = list(reg.knob_values) if reg.knob else None
-    _targets(path, where, spec, reg.knob == TARGET_KNOB and spec["dataset"] is not None,
-             reg.family)
+    if is_loop(reg) and spec["targets"] is not None:
+        _loop_targets(path, where, spec)
+    else:
+        _targets(path, where, spec, reg.knob == TARGET_KNOB and spec["dataset"] is not None,
+                 reg.family)
     if spec["worlds"] is not None:
         missing = [w for w in spec["worlds"] if w not in world_names]
         if missing:
@@ -512,6 +516,34 @@ def _targets(path: str, where: str, spec: dict[str, Any], returns: bool, family:
         spec["target_points"] = points
     if spec["yardsticks"] is not None and family != "dt":
         raise StudyConfigError(f"{path}: {where}.yardsticks applies only to a DT learner")
+
+
+def _loop_targets(path: str, where: str, spec: dict[str, Any]) -> None:
+    """A loop entry's `targets: grid | paired` (study/targets.py): the returns every checkpoint is
+    also asked for, resolved before the run like a DT's, from the entry's dataset (grid) or taken
+    from the DT it `pairs_with` (paired); instead of a list in config.targets, not beside one."""
+    if spec["targets"] not in ("grid", "paired"):
+        raise StudyConfigError(f"{path}: {where}.targets is {brief(spec['targets'])}: on a loop "
+                               f"'grid' or 'paired' (a list of returns goes in config.targets)")
+    if spec["dataset"] is None:
+        raise StudyConfigError(f"{path}: {where}.targets {spec['targets']!r} on a loop needs its "
+                               f"dataset (dataset: <recipe>): the grid is of that data")
+    if spec["config"].get("targets") is not None:
+        raise StudyConfigError(f"{path}: {where} gives both targets and config.targets; give one")
+    for key in ("target_fractions", "yardsticks"):
+        if spec[key] is not None:
+            raise StudyConfigError(f"{path}: {where}.{key} does not apply to a loop")
+    if spec["targets"] == "paired" and spec["pairs_with"] is None:
+        raise StudyConfigError(f"{path}: {where}.targets 'paired' needs 'pairs_with' (the label "
+                               f"of the DT whose targets it takes)")
+    if spec["target_points"] is not None and spec["targets"] != "grid":
+        raise StudyConfigError(f"{path}: {where}.target_points goes with targets: grid")
+    if spec["targets"] == "grid":
+        points = 15 if spec["target_points"] is None else spec["target_points"]
+        if not 2 <= points <= MAX_LIST:
+            raise StudyConfigError(f"{path}: {where}.target_points is {points}: "
+                                   f"{LEARNER['target_points'][2]}")
+        spec["target_points"] = points
 
 
 def _pairs(path: str, specs: list[dict[str, Any]], known: dict, world_names: list[str]

@@ -24,6 +24,13 @@ temporary folder (a fraction of a second per recipe and world). The result is wr
 study's resolved document, `learners[i].resolved_targets = {world label: [returns]}`, which the
 runner saves (study.yaml, the store's study config), and the jobs' knob values are these returns.
 
+A trial-and-error loop (family dt, knob `checkpoint`) with a dataset may say `targets: grid`
+(with `target_points`) or `targets: paired` + `pairs_with: <DT label>`: the returns every
+checkpoint is also asked for (study/loop_jobs.py's sweep rows). They are resolved the same way,
+from the first seed's dataset or as the DT's resolved targets, into
+`learners[i].resolved_loop_targets = {world label: [returns]}` (not `resolved_targets`: the loop's
+knob stays the checkpoint), and the grid puts them in each job's `config.targets`.
+
 Probes name a knob of such a learner as a return or `{fraction: f}`, or leave it out (the
 learner's largest target); `resolve` turns it into a return per world
 (`knob_by_world = {world label: return}` beside the probe's `knob`) and adds it to the learner's
@@ -101,6 +108,23 @@ def is_return_target(spec: dict[str, Any]) -> bool:
     return spec.get("dataset") is not None and get(spec["learner"]).knob == TARGET_KNOB
 
 
+#: The knob of the trial-and-error loops (the share of the step budget spent).
+LOOP_KNOB = "checkpoint"
+
+
+def is_loop(reg: Any) -> bool:
+    """Whether a registered learner is a trial-and-error loop (family dt, knob checkpoint)."""
+    return reg.family == "dt" and reg.knob == LOOP_KNOB
+
+
+def sweeps_targets(spec: dict[str, Any]) -> bool:
+    """Whether a learner entry is a loop whose checkpoints are asked for resolved returns
+    (`targets: grid | paired`; module docstring)."""
+    from simulacra.learners.registry import get
+
+    return spec.get("targets") in ("grid", "paired") and is_loop(get(spec["learner"]))
+
+
 def data_returns(world: dict[str, Any], dataset: str, recipe: dict[str, Any], seed: int,
                  folder: Path | None) -> np.ndarray:
     """The episode returns of the dataset a job on (world, recipe, seed) trains on (module
@@ -154,7 +178,9 @@ def _runs_on(spec: dict[str, Any], world: dict[str, Any]) -> bool:
 
 def resolved(study_raw: dict[str, Any]) -> bool:
     """Whether `resolve` has filled this document already (a saved study.yaml has)."""
-    return all("resolved_targets" in s for s in study_raw["learners"] if is_return_target(s))
+    return (all("resolved_targets" in s for s in study_raw["learners"] if is_return_target(s))
+            and all("resolved_loop_targets" in s for s in study_raw["learners"]
+                    if sweeps_targets(s)))
 
 
 class TargetsError(ValueError):
@@ -211,6 +237,15 @@ def resolve(study_raw: dict[str, Any], folder: str | Path | None = None) -> None
         if spec.get("targets") == "paired":  # after the probes: the very targets of its pair
             pair = specs[spec["pairs_with"]]["resolved_targets"]
             spec["resolved_targets"] = {w: list(v) for w, v in pair.items()}
+    for spec in [s for s in study_raw["learners"] if sweeps_targets(s)]:
+        on = [w for w in study_raw["worlds"] if _runs_on(spec, w)]
+        if spec["targets"] == "paired":  # the DT's targets (probes' included) where it runs
+            pair = specs[spec["pairs_with"]]["resolved_targets"]
+            spec["resolved_loop_targets"] = {w["label"]: list(pair[w["label"]]) for w in on}
+        else:
+            spec["resolved_loop_targets"] = {
+                w["label"]: target_grid(returns(spec, w), int(spec["target_points"]),
+                                        exact_returns(w)) for w in on}
 
 
 def targets_for(spec: dict[str, Any], world_label: str) -> list[float]:
