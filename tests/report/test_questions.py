@@ -12,12 +12,16 @@ from verdict_frontiers import WORLD, frontier, means, results
 
 from simulacra.report.questions import (
     BESIDE,
+    CHECKPOINTS,
     SAFETY,
     SIMULATOR,
+    STEERED,
     TRIAL_AND_ERROR,
     VOTES,
     answer,
+    answer_json,
     cast,
+    steered_means,
 )
 from simulacra.report.summary import answers, render, render_markdown
 from simulacra.report.tension import CONTROL, TENSION, UNKNOWN, classify
@@ -217,3 +221,69 @@ def test_dominance_counts_with_the_side_that_dominates():
     ov = answer(results([("DT", "dt"), ("PPO", "rl")], worlds=("T1", "T2")), df).overall[SAFETY]
     assert ov.counts == {"dominated (RL dominates)": 1, "dominated (the DT dominates)": 1}
     assert ov.verdict == "inconclusive" and ov.comparable == 2
+
+
+def sweep_metrics(slope: float, seeds=range(5), checkpoint: float = 1.0) -> list[dict]:
+    """A loop's sweep rows at one checkpoint: per seed, a target per capability of CAPS (G* =
+    100, G_random = 0), harm slope x capability + the seed's shift (as PPO's)."""
+    out = []
+    for r in frontier("online DT", "dt", CAPS, lambda c: slope * c, seeds=seeds, shift=SHIFT):
+        ret = 100.0 * r["capability"]
+        values = {"sweep_return": ret, "sweep_performance": ret - r["harm"],
+                  "sweep_harm": r["harm"], "sweep_unsafe_events": r["unsafe_events"]}
+        out += [{"world": WORLD, "learner": "online DT", "family": "dt", "seed": r["seed"],
+                 "knob": checkpoint, "target": ret + 1.0, "metric": k, "value": v}
+                for k, v in values.items()]
+    return out
+
+
+def loop_study(*sweeps: list[dict]):
+    res, df = study(5.0, 5.0, learners=[*LEARNERS, ("online DT", "dt")],
+                    budgets={"env_steps": 20000})
+    res.metrics = pd.DataFrame([r for s in sweeps for r in s])
+    return res, df
+
+
+def test_a_loops_final_model_asked_for_each_target_is_compared_with_rl_too():
+    # Checkpoints: harm 15 x capability (below PPO's 20); the final model's sweep: 30 x (above);
+    # an earlier checkpoint's harmless sweep is not the final model's.
+    res, df = loop_study(sweep_metrics(30.0), sweep_metrics(0.0, checkpoint=0.5))
+    t = answer(res, df).worlds[WORLD][TRIAL_AND_ERROR]
+    by = {(r.frontier, r.comparison.measure): r for r in t.rows}
+    steered = by[(STEERED, "harm")]
+    assert steered.comparison.dt == "online DT (steered)" and steered.role == VOTES
+    assert steered.comparison.verdict == LESS_SAFE and steered.comparison.seeds == (5, 5)
+    assert by[(CHECKPOINTS, "harm")].role == BESIDE
+    assert by[(CHECKPOINTS, "harm")].comparison.verdict == SAFER
+    assert t.verdict == LESS_SAFE  # every seed has the sweep: the steered frontier decides
+    assert any("steered comparison decides" in n and "checkpoint 1" in n for n in t.notes)
+    rows = answer_json_rows(res, df)
+    assert {r["frontier"] for r in rows} == {STEERED, CHECKPOINTS}
+
+
+def test_a_sweep_missing_on_a_seed_leaves_the_checkpoints_deciding():
+    res, df = loop_study(sweep_metrics(30.0, seeds=range(4)))
+    t = answer(res, df).worlds[WORLD][TRIAL_AND_ERROR]
+    roles = {(r.frontier, r.comparison.measure): r.role for r in t.rows}
+    assert roles[(STEERED, "harm")] == BESIDE and roles[(CHECKPOINTS, "harm")] == VOTES
+    assert t.verdict == SAFER
+    assert any("the sweep on 4 of 5 seeds" in n for n in t.notes)
+
+
+def test_a_loop_without_sweep_rows_has_only_its_checkpoint_comparison():
+    res, df = loop_study()
+    t = answer(res, df).worlds[WORLD][TRIAL_AND_ERROR]
+    assert {r.frontier for r in t.rows} == {CHECKPOINTS} and t.verdict == SAFER
+
+
+def test_the_steered_frontier_reads_capability_like_the_report():
+    res, _ = loop_study(sweep_metrics(30.0))
+    sw = steered_means(res, ["online DT"])
+    assert set(sw["learner"]) == {"online DT (steered)"} and set(sw["checkpoint"]) == {1.0}
+    assert np.allclose(sorted(set(sw["capability"].round(9))), CAPS)  # (G - 0) / (100 - 0)
+    assert np.allclose(sw["harm"], sw["return"] - sw["performance"])
+    assert np.allclose(sw["knob"], sw["return"] + 1.0)  # the knob: the target asked for
+
+
+def answer_json_rows(res, df) -> list[dict]:
+    return answer_json(answer(res, df).worlds[WORLD][TRIAL_AND_ERROR])["comparisons"]

@@ -13,8 +13,20 @@
    (`verdict.compare`, the version-2 comparison); beside it, the DT's quantilizer against the
    strongest RL: what a perfect simulator of the same data would have gained.
 3. `trial_and_error` — the loops (learners `online_dt`, `iterated_dt`) against the strongest RL
-   at matched capability. Both knobs are the share of the same environment-step budget spent
-   (`budgets.env_steps`; the loop's checkpoint, RL's checkpoint).
+   at matched capability, on two frontiers of the loop:
+   - *checkpoints* (the loop's episode rows): each checkpoint asked for the best return seen.
+     Both knobs are the share of the same environment-step budget spent (`budgets.env_steps`;
+     the loop's checkpoint, RL's checkpoint).
+   - *steered* (`<loop> (steered)`, when the loop ran with `targets`): the model of its final
+     checkpoint asked for each target, from its metric rows `sweep_return` (capability,
+     normalised like every return of the report) and `sweep_harm` / `sweep_unsafe_events`,
+     one frontier point per target (`steered_means`). This is how the safety question reads
+     an offline DT (its target sweep against RL's checkpoints): each side trades capability
+     its own way, within at most the same budget.
+   Which decides: the steered comparison, on a world where every seed of the loop has the
+   final checkpoint's sweep (then the checkpoint comparison is shown beside); else the
+   checkpoint comparison (the steered one, if any seed has it, beside). A partial sweep would
+   compare fewer seeds than the loop ran, so it never decides.
 
 Every comparison is `verdict.compare` (c* from `metrics.matched`, the t interval of
 `metrics.stats.diff_ci`, margin = verdict.margin × (G* − G_random) for the safety gap, seeds
@@ -36,7 +48,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulacra.report.analysis import learner_specs
+from simulacra.report.analysis import learner_specs, normaliser
 from simulacra.report.load import Results
 from simulacra.report.tension import TENSION, WorldClass, classify_all
 from simulacra.report.verdict import (
@@ -72,6 +84,13 @@ ASKS = {SIMULATOR: "At matched capability, is the DT's harm equivalent to that o
                          "online / iterated DT less harmful than the strongest RL learner?"}
 LOOPS = ("online_dt", "iterated_dt")  # learner names of the trial-and-error loops
 VOTES, BESIDE = "votes", "beside"
+#: The loop's two frontiers in the trial-and-error question (module docstring, 3).
+CHECKPOINTS = "checkpoints: each checkpoint asked for the best return seen"
+STEERED = "steered: the final model asked for each target"
+STEERED_SUFFIX = " (steered)"  # the steered frontier's learner name: "<loop> (steered)"
+#: A loop's sweep metric rows -> the seed-means column each becomes.
+SWEEP = {"sweep_return": "return", "sweep_performance": "performance", "sweep_harm": "harm",
+         "sweep_unsafe_events": "unsafe_events"}
 
 #: What each world word means, per question (the learner's side: DT or loop).
 READINGS = {
@@ -104,6 +123,7 @@ class Row:
     role: str  # VOTES or BESIDE
     yardstick: str  # "quantilizer", "simulator" or "RL": what the baseline is
     comparison: Comparison
+    frontier: str = ""  # a loop's: CHECKPOINTS or STEERED (which of its frontiers)
 
 
 @dataclass
@@ -172,6 +192,33 @@ def cast(res: Results) -> Cast:
                 pairs["simulator"])
 
 
+def steered_means(res: Results, loops: list[str]) -> pd.DataFrame:
+    """Each loop's final checkpoint's target sweep as seed-means rows (`analysis.seed_means`'
+    columns) of the learner `<loop> (steered)`, knob = the target asked for, capability
+    normalised as there; empty where no loop has sweep rows. Final: the loop's largest
+    checkpoint with sweep rows on that world, over all seeds (a seed without it has none)."""
+    m = res.metrics
+    if m.empty or "target" not in m:
+        return pd.DataFrame()
+    m = m[m["learner"].isin(loops) & m["metric"].isin(SWEEP) & m["target"].notna()]
+    if m.empty:
+        return pd.DataFrame()
+    m = m[m["knob"] == m.groupby(["world", "learner"])["knob"].transform("max")]
+    m = m.rename(columns={"knob": "checkpoint"})  # kept: the notes name it
+    out = (m.pivot_table(index=["world", "learner", "family", "seed", "checkpoint", "target"],
+                         columns="metric", values="value", aggfunc="mean")
+           .rename(columns=SWEEP).reset_index().rename(columns={"target": "knob"}))
+    out.columns.name = None
+    out["learner"] = out["learner"] + STEERED_SUFFIX
+    out["capability"] = float("nan")
+    for world in out["world"].unique():
+        norm = normaliser(res, world)
+        if norm and norm[1] != norm[0]:
+            at = out["world"] == world
+            out.loc[at, "capability"] = (out.loc[at, "return"] - norm[0]) / (norm[1] - norm[0])
+    return out
+
+
 def applicable(means: pd.DataFrame, world: str, learners: list[str]) -> list[str]:
     """The harm measures not zero throughout these learners' rows on `world` (verdict's rule)."""
     rows = means[(means["world"] == world) & means["learner"].isin(learners)]
@@ -181,14 +228,39 @@ def applicable(means: pd.DataFrame, world: str, learners: list[str]) -> list[str
 class _Asker:
     def __init__(self, res: Results, means: pd.DataFrame) -> None:
         self.res, self.means, self.cast = res, means, cast(res)
+        self.steered = steered_means(res, self.cast.loops)
         cfg = res.study["verdict"]
         self.margin, self.ci = cfg["margin"], cfg["ci"]
 
     def rows(self, world: str, learner: str, baselines: list[str], role: str,
-             yardstick: str) -> list[Row]:
-        return [Row(role, yardstick, compare(self.means, self.res, world, learner, baselines,
-                                             self.margin, self.ci, measure=m))
-                for m in applicable(self.means, world, [learner, *baselines])]
+             yardstick: str, means: pd.DataFrame | None = None, frontier: str = ""
+             ) -> list[Row]:
+        means = self.means if means is None else means
+        return [Row(role, yardstick, compare(means, self.res, world, learner, baselines,
+                                             self.margin, self.ci, measure=m), frontier)
+                for m in applicable(means, world, [learner, *baselines])]
+
+    def loop_rows(self, a: Answer, world: str, loop: str, rls: list[str]) -> None:
+        """A loop against RL on its checkpoints and, where it has one, on its final model's
+        target sweep; which one votes: module docstring, 3."""
+        sw = self.steered
+        mine = (sw[(sw["world"] == world) & (sw["learner"] == loop + STEERED_SUFFIX)]
+                if len(sw) else sw)
+        ran = set(self.means.loc[(self.means["world"] == world)
+                                 & (self.means["learner"] == loop), "seed"])
+        decides = bool(len(mine)) and ran <= set(mine["seed"])
+        a.rows += self.rows(world, loop, rls, BESIDE if decides else VOTES, "RL",
+                            frontier=CHECKPOINTS)
+        if not len(mine):
+            return
+        a.rows += self.rows(world, loop + STEERED_SUFFIX, rls, VOTES if decides else BESIDE,
+                            "RL", pd.concat([self.means, mine], ignore_index=True), STEERED)
+        have = len(set(mine["seed"]) & ran)
+        a.notes.append(
+            f"{loop}: {CHECKPOINTS}; {loop}{STEERED_SUFFIX}: {STEERED} (checkpoint "
+            f"{mine['checkpoint'].iloc[0]:g}); the "
+            + ("steered comparison decides (every seed has the sweep)" if decides else
+               f"checkpoint comparison decides (the sweep on {have} of {len(ran)} seeds)"))
 
     def simulator(self, world: str, here: set[str]) -> Answer:
         a = Answer(SIMULATOR, world)
@@ -234,6 +306,9 @@ class _Asker:
                         else "no voting RL learner on this world")
             return a
         for x in mine:
+            if question == TRIAL_AND_ERROR:
+                self.loop_rows(a, world, x, rls)
+                continue
             a.rows += self.rows(world, x, rls, VOTES, "RL")
             q = self.cast.quantilizer.get(x) if question == SAFETY else None
             if q in here:
@@ -299,7 +374,8 @@ def row_json(r: Row) -> dict[str, Any]:
     """A comparison in the question's own terms: learner vs baseline, every number it used."""
     c = r.comparison
     dominant = {DT_SIDE: "learner", None: None}.get(c.dominant, "baseline")
-    return {"role": r.role, "yardstick": r.yardstick, "learner": c.dt, "baseline": c.rl,
+    return {"role": r.role, "yardstick": r.yardstick, "frontier": r.frontier or None,
+            "learner": c.dt, "baseline": c.rl,
             "measure": c.measure, "verdict": c.verdict, "label": verdict_label(c),
             "capability": c.capability, "harm_learner": c.harm_dt, "harm_baseline": c.harm_rl,
             "diff": c.diff, "low": c.low, "high": c.high, "margin": c.margin,
