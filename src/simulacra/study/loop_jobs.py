@@ -15,7 +15,7 @@ each checkpoint the model is
   `evaluation.episodes` episodes per target, recorded as metric rows `sweep_return`,
   `sweep_performance`, `sweep_harm` (mean G - P, the report's harm) and `sweep_unsafe_events`
   (mean event count), each with knob = the checkpoint and `target` = the return asked for (kept
-  in the job folder's rows; the store's metrics table has no target column yet).
+  in the job folder's rows and in the store's `metrics.target`).
 So every metric is available per checkpoint, which is the drift the report plots.
 """
 
