@@ -503,17 +503,7 @@ def _targets(path: str, where: str, spec: dict[str, Any], returns: bool, family:
     if spec["targets"] not in (None, "grid", "paired"):
         raise StudyConfigError(f"{path}: {where}.targets is {brief(spec['targets'])}: "
                                f"{LEARNER['targets'][2]}")
-    if spec["targets"] == "paired" and spec["pairs_with"] is None:
-        raise StudyConfigError(f"{path}: {where}.targets 'paired' needs 'pairs_with' (the label "
-                               f"of the learner whose targets it takes)")
-    if spec["target_points"] is not None and (spec["targets"] != "grid"):
-        raise StudyConfigError(f"{path}: {where}.target_points goes with targets: grid")
-    if spec["targets"] == "grid":
-        points = 15 if spec["target_points"] is None else spec["target_points"]
-        if not 2 <= points <= MAX_LIST:
-            raise StudyConfigError(f"{path}: {where}.target_points is {points}: "
-                                   f"{LEARNER['target_points'][2]}")
-        spec["target_points"] = points
+    _grid_or_paired(path, where, spec)
     if spec["yardsticks"] is not None and family != "dt":
         raise StudyConfigError(f"{path}: {where}.yardsticks applies only to a DT learner")
 
@@ -533,9 +523,15 @@ def _loop_targets(path: str, where: str, spec: dict[str, Any]) -> None:
     for key in ("target_fractions", "yardsticks"):
         if spec[key] is not None:
             raise StudyConfigError(f"{path}: {where}.{key} does not apply to a loop")
+    _grid_or_paired(path, where, spec)
+
+
+def _grid_or_paired(path: str, where: str, spec: dict[str, Any]) -> None:
+    """The checks `targets: grid | paired` share on DTs and loops: paired needs its partner,
+    target_points goes with grid and is filled in (default 15)."""
     if spec["targets"] == "paired" and spec["pairs_with"] is None:
         raise StudyConfigError(f"{path}: {where}.targets 'paired' needs 'pairs_with' (the label "
-                               f"of the DT whose targets it takes)")
+                               f"of the learner whose targets it takes)")
     if spec["target_points"] is not None and spec["targets"] != "grid":
         raise StudyConfigError(f"{path}: {where}.target_points goes with targets: grid")
     if spec["targets"] == "grid":
