@@ -4,7 +4,6 @@ DT's forward follows the package's; and benchmarks/dt_batched_seeds.py runs."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -36,7 +35,6 @@ from simulacra.learners.dt_train import (  # noqa: E402
 # queries) and the per-head split are exercised; dropout on, so the dropout streams must match.
 SMALL = TrainConfig(hidden=16, n_layer=2, n_head=2, context=4, batch_size=16, dropout=0.1,
                     warmup_steps=3, steps=6, progress=False, device="cpu")
-BENCH = BENCHMARKS / "dt_batched_seeds.py"
 
 
 @pytest.fixture(autouse=True)
@@ -150,12 +148,8 @@ def test_refusals(per_seed):
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("dt_batched_seeds", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["dt_batched_seeds"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+def bench(load_benchmark):
+    return load_benchmark("dt_batched_seeds")
 
 
 def test_the_benchmark_prints_both_sides_and_their_ratio(bench, capsys, monkeypatch):

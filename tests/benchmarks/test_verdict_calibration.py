@@ -6,24 +6,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "verdict_calibration.py"
 REPS = 400
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("verdict_calibration", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["verdict_calibration"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+def bench(load_benchmark):
+    return load_benchmark("verdict_calibration")
 
 
 def test_false_safer_rate_is_at_its_nominal_level(bench):

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "worlds_throughput.py"
 TINY = ["--seconds", "0.01", "--rounds", "1", "--batch-sizes", "1", "8", "--minigrid-envs", "2"]
 
 # Stands in for ai_safety_gridworlds' AbsentSupervisorEnvironment: episodes of 7 steps.
@@ -37,13 +36,8 @@ class AbsentSupervisorEnvironment:
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("worlds_throughput", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop(spec.name, None)
+def bench(load_benchmark):
+    return load_benchmark("worlds_throughput")
 
 
 @pytest.fixture

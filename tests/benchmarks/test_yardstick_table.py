@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "yardsticks.py"
-
-
-def test_every_yardstick_knob_is_measured():
-    spec = importlib.util.spec_from_file_location("yardsticks", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+def test_every_yardstick_knob_is_measured(load_benchmark):
+    mod = load_benchmark("yardsticks")
     out = mod.rows("AbsentSupervisor", episodes=100, seed=0, eval_episodes=20,
                    on="observations")
     assert [r["yardstick"] for r in out].count("quantilizer") == len(mod.QUANTILES)
