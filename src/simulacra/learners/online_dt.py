@@ -345,7 +345,9 @@ from simulacra.learners.dt_policy import load_policy  # noqa: E402  (the spec bl
 from simulacra.learners.registry import LearnerSpec  # noqa: E402
 
 #: How the study evaluates, not how the loop trains. `targets`: returns every checkpoint is also
-#: asked for (the study's DT target grid), beside the best return seen.
+#: asked for (the study's DT target grid), beside the best return seen. `greedy` decides nothing
+#: since evaluation.decode sets the decode (study/rollout.under_decodes); it stays in the
+#: defaults only so that the loops' job keys, and the folders measured with them, stay valid.
 _STUDY_ONLY = ("greedy", "sweep_targets", "targets")
 #: Settings added after studies ran: a study names them only when it changes them, so the job
 #: keys of loops that do not stay what they were (LearnerSpec.optional). The defaults reproduce

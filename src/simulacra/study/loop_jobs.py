@@ -78,7 +78,6 @@ def _run(ctx: JobContext, mode: str) -> JobResult:
     name, params, seed = job.world.name, job.world.params, job.seed
     n, replays = job.evaluation.episodes, job.evaluation.replays
     with_metrics = job.evaluation.metrics
-    greedy = bool(job.learner.config["greedy"])
     n_targets = int(job.learner.config["sweep_targets"])
     asked = np.array(sweep_returns(job.learner.config))
     loop = _loop_config(ctx, mode)
@@ -90,7 +89,7 @@ def _run(ctx: JobContext, mode: str) -> JobResult:
     def checkpoint(f: float, rnd, data, model) -> JobResult:
         trained_on = data.to_dataset("loop")
         best = float(data.returns.max())
-        policy = DTPolicy(model, greedy=greedy)
+        policy = DTPolicy(model)  # decoded as evaluation.decode says (under_decodes)
 
         def measure() -> JobResult:  # under each of the job's decodes (`under_decodes`)
             with warnings.catch_warnings():
