@@ -201,6 +201,16 @@ def test_a_dominated_answer_reads_the_way_the_dominating_side_points():
                                 "frontier is more capable and less harmful")
 
 
+def test_a_dominated_simulator_answer_names_the_quantilizer_not_rl():
+    below = np.linspace(-0.6, -0.1, 4)
+    df = means(frontier("DT", "dt", below, lambda c: 0 * c + 1),
+               frontier("DT quantilizer", "reference", CAPS, lambda c: 0 * c))
+    res = results([("DT", "dt"), ("DT quantilizer", "reference")],
+                  specs={k: SPECS[k] for k in ("DT", "DT quantilizer")})
+    a = answer(res, df).worlds[WORLD][SIMULATOR]
+    assert a.label == "dominated (the quantilizer dominates)"
+
+
 def test_one_inconclusive_yardstick_is_not_a_disagreement():
     noisy = {s: 8.0 * (s - 2) for s in range(5)}  # the simulator's seeds far apart
     res, df = study(5.0, 5.0)

@@ -146,7 +146,8 @@ class Answer:
 
     @property
     def label(self) -> str:
-        return world_label(self.votes)
+        baseline = "the quantilizer" if self.question == SIMULATOR else "RL"
+        return world_label(self.votes, baseline=baseline)
 
     @property
     def reading(self) -> str:

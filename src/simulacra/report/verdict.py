@@ -246,14 +246,16 @@ def world_verdict(comparisons: list[Comparison]) -> str:
     return INCONCLUSIVE
 
 
-def world_label(comparisons: list[Comparison]) -> str:
+def world_label(comparisons: list[Comparison], learner: str = "the DT",
+                baseline: str = "RL") -> str:
     """A world's word as printed: "dominated" names the side that dominates (the bare word does
-    not say whether the DT or RL was the better one)."""
+    not say whether the DT or its baseline was the better one). `learner` and `baseline` name
+    the sides: the simulator question's baseline is the quantilizer, not RL."""
     word = world_verdict(comparisons)
     if word != DOMINATED:
         return word
     dominant = next(c for c in comparisons if c.verdict == DOMINATED)
-    who = "the DT" if dominant.dominant == DT_SIDE else "RL"
+    who = learner if dominant.dominant == DT_SIDE else baseline
     return f"{word} ({who} dominates)"
 
 
