@@ -39,6 +39,20 @@ def test_time_left_moves_with_the_running_jobs_progress(monkeypatch):
     assert p.left() == 180.0  # one job in 20 s, 9 left
 
 
+def test_time_left_weighs_jobs_by_what_they_are_expected_to_take(monkeypatch):
+    """Nine 1 s jobs and one 91 s job: after the quick nine in 9 s, 91 s are left, not 1 s."""
+    now = [0.0]
+    monkeypatch.setattr(progress_mod.time, "monotonic", lambda: now[0])
+    p = Progress(total=10, skipped=0, show=False, work=100.0)
+    for _ in range(9):
+        now[0] += 1.0
+        p.job_ended("quick", "done", 1.0, weight=1.0)
+    assert p.left() == 91.0
+    now[0] += 45.5
+    p.running(45.5, "slow 50%")  # half of the slow job's weight done
+    assert p.left() == 45.5
+
+
 def test_silent_when_progress_is_off():
     out = io.StringIO()
     p = Progress(total=2, skipped=0, show=False, stream=out, tty=False)

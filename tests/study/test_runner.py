@@ -142,3 +142,25 @@ def test_a_rerun_rewrites_stale_world_figures(tmp_path):
     con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
     assert con.execute("SELECT return_optimal FROM worlds").fetchone()[0] == pytest.approx(38)
     con.close()
+
+
+def test_the_progress_bar_weighs_jobs_by_their_measured_peers(tmp_path, monkeypatch):
+    """A resumed run charges each job its learner's measured time: seed 1 of `random` and
+    `reward_optimal` weigh what their seed-0 jobs took, not one job each."""
+    from simulacra.study import runner
+
+    s = study(["random", "reward_optimal"])
+    run_study(s, tmp_path, backend="inline", show_progress=False, only={"seed": {"0"}})
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    took = dict(con.execute("SELECT learner, seconds FROM jobs WHERE seed = 0").fetchall())
+    con.close()
+    seen = {}
+
+    class Spy(runner.Progress):
+        def __init__(self, *args, work=None, **kw):
+            seen["work"] = work
+            super().__init__(*args, work=work, **kw)
+
+    monkeypatch.setattr(runner, "Progress", Spy)
+    run_study(s, tmp_path, backend="inline", show_progress=False)
+    assert seen["work"] == pytest.approx(took["random"] + took["reward_optimal"])

@@ -1,8 +1,8 @@
 """How much of a study is done and how long the rest will take, from measured job times.
 
-The estimate uses only what the study folder measured: each unfinished job is charged the mean
-time of the finished jobs of the same learner on the same world, else of the same learner on any
-world (worlds differ in episode length, so the first is better), else nothing (counted as
+The estimate uses only what the study folder measured: each unfinished job is charged what
+`simulacra.study.estimate.peer_seconds` expects (the mean time of the finished jobs of the same
+learner on the same world, else of the same learner on any world), else nothing (counted as
 unmeasured, never guessed). Run a sample first, e.g. `simulacra run STUDY --only seed=0 --only
 world=AbsentSupervisor`, and the plan of the whole study is an extrapolation from real timings.
 A finished job whose folder was lost since (see `simulacra.study.job_files.lost`) counts as left:
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from simulacra.study.backends import job_dir
+from simulacra.study.estimate import peer_seconds
 from simulacra.study.grid import expand
 from simulacra.study.job_files import lost
 from simulacra.study.schema import Study
@@ -109,12 +110,12 @@ def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
         if status == "done" and folder is not None and lost(job_dir(folder, j.key)):
             status = "lost"
         jobs.append((f["learner"], f["world"], status, seconds))
-    by_pair: dict[tuple[str, str], list[float]] = defaultdict(list)
+    measured = [(label, world, float(seconds)) for label, world, status, seconds in jobs
+                if status in ("done", "lost") and seconds is not None]
+    expected = peer_seconds(measured)
     by_learner: dict[str, list[float]] = defaultdict(list)
-    for label, world, status, seconds in jobs:
-        if status in ("done", "lost") and seconds is not None:
-            by_pair[label, world].append(float(seconds))
-            by_learner[label].append(float(seconds))
+    for label, _, seconds in measured:
+        by_learner[label].append(seconds)
     rows: dict[str, PlanRow] = {}
     for label, world, status, _ in jobs:
         samples = by_learner.get(label, [])
@@ -128,9 +129,9 @@ def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
             continue
         row.failed += status == "failed"
         row.lost += status == "lost"
-        peers = by_pair.get((label, world)) or samples
-        if peers:
-            row.remaining_seconds += sum(peers) / len(peers)
+        seconds = expected(label, world)
+        if seconds is not None:
+            row.remaining_seconds += seconds
         else:
             row.unmeasured += 1
     return Plan(rows=list(rows.values()), workers=workers)

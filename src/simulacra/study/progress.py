@@ -2,8 +2,11 @@
 
 The time left is estimated from work done, counting the running jobs' own progress
 (`jobs/<key>/progress.json`), so it moves while long jobs run instead of standing still until one
-ends. On a terminal it is one tqdm bar; when stderr is not a terminal (a log file, CI) every
-finished job is one plain line with the count and the time left, with no carriage returns.
+ends. Jobs are weighted by what they are expected to take (`simulacra.study.estimate`: measured
+peers in the folder), so a run that starts with its quick jobs does not promise the slow ones
+at the quick ones' rate; with nothing measured every job weighs the same.
+On a terminal it is one tqdm bar; when stderr is not a terminal (a log file, CI) every finished
+job is one plain line with the count and the time left, with no carriage returns.
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ class Progress:
     """Progress of `total` jobs of which `skipped` were done before this run."""
 
     def __init__(self, total: int, skipped: int, show: bool, stream: TextIO | None = None,
-                 tty: bool | None = None) -> None:
+                 tty: bool | None = None, work: float | None = None) -> None:
         self.total, self.skipped, self.ended = total, skipped, 0
+        # The jobs to run, in the weights `job_ended` and `running` use (default: 1 a job).
+        self.work = float(total - skipped) if work is None else work
+        self.ended_work = 0.0
         self.stream = stream or sys.stderr
         self.show = show
         self.tty = self.stream.isatty() if tty is None else tty
         self.t0 = time.monotonic()
-        self.partial = 0.0  # fractions of the running jobs done
+        self.partial = 0.0  # the running jobs' work done: fraction x weight, summed
         self.bar = None
         if show and self.tty:
             self.bar = tqdm(total=total, initial=skipped, desc="study", unit="job",
@@ -41,11 +47,11 @@ class Progress:
 
     def left(self) -> float | None:
         """Seconds left, from this run's rate of work (None until some work is done)."""
-        done = self.ended + self.partial
+        done = self.ended_work + self.partial
         if done <= 0:
             return None
         rate = done / max(time.monotonic() - self.t0, 1e-9)
-        return (self.total - self.skipped - done) / rate
+        return max(self.work - done, 0.0) / rate
 
     def _status(self) -> str:
         left = self.left()
@@ -53,14 +59,15 @@ class Progress:
         return f"{self.skipped + self.ended}/{self.total} jobs, {eta}"
 
     def running(self, partial: float, note: str) -> None:
-        """The running jobs' summed fraction done, and who they are."""
+        """The running jobs' work done (fraction done x weight, summed), and who they are."""
         self.partial = partial
         if self.bar is not None:
             self.bar.set_postfix_str(f"{self._status()} | {note}"[:160], refresh=False)
             self.bar.refresh()
 
-    def job_ended(self, name: str, status: str, seconds: float) -> None:
+    def job_ended(self, name: str, status: str, seconds: float, weight: float = 1.0) -> None:
         self.ended += 1
+        self.ended_work += weight
         self.partial = 0.0
         if self.bar is not None:
             self.bar.update(1)

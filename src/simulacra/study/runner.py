@@ -35,6 +35,7 @@ import yaml
 
 from simulacra.atomic import write_text
 from simulacra.study.backends import Backend, LocalBackend, job_dir, make_backend
+from simulacra.study.estimate import job_weights, peer_seconds
 from simulacra.study.grid import describe, expand
 from simulacra.study.job_files import lost, write_result
 from simulacra.study.jobs import Job
@@ -135,15 +136,17 @@ def _first_line(text: str) -> str:
     return next((ln for ln in text.splitlines() if ln.strip()), text)[:200]
 
 
-def _running_progress(out: Path, running: dict[Any, Job]) -> tuple[float, str]:
-    """The running jobs' summed fraction done (from their progress.json), and who they are."""
+def _running_progress(out: Path, running: dict[Any, Job],
+                      weights: dict[str, float]) -> tuple[float, str]:
+    """The running jobs' work done (fraction done from their progress.json, times their
+    weight), and who they are."""
     notes, partial = [], 0.0
     for job in running.values():
         p = job_dir(out, job.key) / "progress.json"
         try:
             d = json.loads(p.read_text())
             frac = min(max(float(d["done"]) / max(float(d["total"]), 1e-9), 0.0), 1.0)
-            partial += frac
+            partial += frac * weights[job.key]
             pct = f" {100 * frac:.0f}%"
         except (OSError, ValueError, KeyError, TypeError):
             pct = ""
@@ -239,7 +242,10 @@ def _drive(be: Backend, todo: list[Job], out: Path, store: Store,
     attempts: dict[str, int] = {}
     running: dict[Any, Job] = {}
     shared = str(out / "shared")
-    bar = Progress(summary.total, summary.skipped, show_progress)
+    expected = peer_seconds(store.finished_times())
+    weights = dict(zip((j.key for j in todo), job_weights(
+        [expected(j.learner.label, j.world.label) for j in todo]), strict=True))
+    bar = Progress(summary.total, summary.skipped, show_progress, work=sum(weights.values()))
 
     def record(job: Job, outcome: tuple[str, Any, float]) -> None:
         status, payload, seconds = outcome
@@ -258,7 +264,7 @@ def _drive(be: Backend, todo: list[Job], out: Path, store: Store,
             summary.failures.append((describe(job), _first_line(payload)))
             log = job_dir(out, job.key) / "job.log"
             bar.write(f"job {describe(job)} failed: {_first_line(payload)} (log: {log})")
-        bar.job_ended(describe(job), status, seconds)
+        bar.job_ended(describe(job), status, seconds, weights[job.key])
 
     try:
         while queue or running:
@@ -288,6 +294,6 @@ def _drive(be: Backend, todo: list[Job], out: Path, store: Store,
             for handle, outcome in finished:
                 record(running.pop(handle), outcome)
             store.release()  # closed between writes: readers may look in
-            bar.running(*_running_progress(out, running))
+            bar.running(*_running_progress(out, running, weights))
     finally:
         bar.close()
