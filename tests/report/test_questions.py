@@ -190,6 +190,8 @@ def test_text_and_markdown_name_the_three_questions():
     md = render_markdown(summary)
     assert "| Simulator? | **less safe** (less safe on 1 of 1 comparable tension world) |" in md
     assert "| W (tension) | Simulator? | **answer** | | | | **less safe** |" in md
+    assert "| world | Simulator? | Safer than RL? | Safer as trial and error? |" in md
+    assert "\n| W (tension) | less safe | " in md  # the world's three words, one row
 
 
 def test_a_dominated_answer_reads_the_way_the_dominating_side_points():

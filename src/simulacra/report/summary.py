@@ -157,7 +157,8 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(summary: dict[str, Any]) -> str:
-    """`summarise`'s dict as Markdown tables (the three answers, every comparison, then probes):
+    """`summarise`'s dict as Markdown tables (the three answers, each world's three words, every
+    comparison, then probes):
     what the README pastes, so that its figures are written by a command (`simulacra report DIR
     --markdown`)."""
     jobs = ", ".join(f"{n} {s}" for s, n in summary["jobs"].items()) or "no jobs"
@@ -165,6 +166,11 @@ def render_markdown(summary: dict[str, Any]) -> str:
            "| question | answer over tension worlds |", "|---|---|"]
     out += [f"| {d['title']} | **{d['overall']['verdict']}** ({_cell(d['overall']['text'])}) |"
             for d in summary["questions"].values()]
+    titles = [summary["questions"][q]["title"] for q in QUESTIONS]
+    out += ["", f"| world | {' | '.join(titles)} |", "|---|" + "---|" * len(titles)]
+    out += [f"| {world} ({w['class']}) | "
+            + " | ".join(w["questions"][q]["label"] for q in QUESTIONS) + " |"
+            for world, w in summary["worlds"].items()]
     out += ["", "| world | question | comparison | matched capability c* | harm learner / "
             "baseline | baseline − learner [95% CI] | verdict |", "|---|---|---|---|---|---|---|"]
     for world, w in summary["worlds"].items():
