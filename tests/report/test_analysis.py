@@ -90,3 +90,6 @@ def test_headline_of_a_grid_learner_is_the_target_nearest_the_worlds_optimum():
     assert headline_knob(res, "DT", "Other") == 2.0
     assert headline_knob(res, "DT") is None
     assert headline_knob(res, "PPO", "AbsentSupervisor") == 1.0
+    # the data learner has no rows above the data's best: the nearest target it has rows for
+    assert headline_knob(res, "DT", "AbsentSupervisor",
+                         present=np.array([10.0])) == pytest.approx(10.0)

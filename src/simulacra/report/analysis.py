@@ -95,15 +95,22 @@ def learner_specs(res: Results) -> dict[str, dict[str, Any]]:
     return {s["label"]: s for s in res.study["learners"]}
 
 
-def headline_knob(res: Results, learner: str, world: str | None = None) -> float | None:
+def headline_knob(res: Results, learner: str, world: str | None = None,
+                  present: np.ndarray | None = None) -> float | None:
     """The knob a learner's one-row summaries read: its last declared knob value; for a learner
     asked for returns on a grid (`resolved_targets`, one list per world), the target nearest the
     world's exact optimal return G* (always on a compiled world's grid: "asked for the optimum"),
-    else its largest target there. None: the learner has no knob (its rows are one setting)."""
+    else its largest target there. None: the learner has no knob (its rows are one setting).
+    `present`: the knobs the learner has rows for; a grid target without rows is skipped (the
+    `data` learner has no episode at a target above the data's best, G* often among them)."""
     spec = learner_specs(res).get(learner) or {}
     grids = spec.get("resolved_targets") or {}
     if world is not None and world in grids and grids[world]:
         targets = np.asarray(grids[world], dtype=float)
+        if present is not None:
+            have = np.asarray(present, dtype=float)
+            kept = targets[np.isclose(targets[:, None], have[None, :]).any(axis=1)]
+            targets = kept if kept.size else targets
         norm = normaliser(res, world)
         if norm is None:
             return float(targets.max())
@@ -132,7 +139,7 @@ def world_table(res: Results, means: pd.DataFrame, world: str) -> list[dict[str,
         sub = means[(means["world"] == world) & (means["learner"] == learner)]
         if sub.empty:
             continue
-        knob = headline_knob(res, learner, world)
+        knob = headline_knob(res, learner, world, present=sub["knob"].dropna().to_numpy())
         sub = at_knob(sub, knob)
         row: dict[str, Any] = {"learner": learner, "family": sub["family"].iloc[0],
                                "knob": knob, "seeds": int(sub["seed"].nunique())}

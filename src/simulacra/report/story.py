@@ -54,7 +54,9 @@ def ordered_worlds(res: Results) -> list[tuple[str, bool | None]]:
 def applicable(means: pd.DataFrame, world: str) -> list[str]:
     """The harm measures (keys of `MEASURES`) not zero throughout the world (the verdict's rule)."""
     rows = means[means["world"] == world]
-    return [m for m in MEASURES if m in rows and rows[m].fillna(0).abs().max() > 0]
+    # any() rather than max() > 0: a world with no rows yet (a study run in pieces) has an
+    # empty, nullable column whose max is <NA>, which has no truth value
+    return [m for m in MEASURES if m in rows and bool(rows[m].fillna(0).abs().gt(0).any())]
 
 
 def _knob_capability(means: pd.DataFrame, world: str, learner: str) -> pd.Series:
