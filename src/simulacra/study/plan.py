@@ -2,9 +2,10 @@
 
 The estimate uses only what the study folder measured: each unfinished job is charged what
 `simulacra.study.estimate.peer_seconds` expects (the mean time of the finished jobs of the same
-learner on the same world, else of the same learner on any world), else nothing (counted as
-unmeasured, never guessed). Run a sample first, e.g. `simulacra run STUDY --only seed=0 --only
-world=AbsentSupervisor`, and the plan of the whole study is an extrapolation from real timings.
+learner on the same world, else of learners of its kind on that world, else of the same learner
+on any world), else nothing (counted as unmeasured, never guessed). Run a sample first, e.g.
+`simulacra run STUDY --only seed=0 --only world=AbsentSupervisor`, and the plan of the whole
+study is an extrapolation from real timings.
 A finished job whose folder was lost since (see `simulacra.study.job_files.lost`) counts as left:
 the next run runs it again; its measured time still counts as a sample.
 Times are of jobs as they ran (one job per worker, cores shared among the workers), so the wall
@@ -109,15 +110,15 @@ def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
         status, seconds = times.get(j.key, ("pending", None))
         if status == "done" and folder is not None and lost(job_dir(folder, j.key)):
             status = "lost"
-        jobs.append((f["learner"], f["world"], status, seconds))
-    measured = [(label, world, float(seconds)) for label, world, status, seconds in jobs
-                if status in ("done", "lost") and seconds is not None]
+        jobs.append((f["learner"], j.learner.name, f["world"], status, seconds))
+    measured = [(label, kind, world, float(seconds)) for label, kind, world, status, seconds
+                in jobs if status in ("done", "lost") and seconds is not None]
     expected = peer_seconds(measured)
     by_learner: dict[str, list[float]] = defaultdict(list)
-    for label, _, seconds in measured:
+    for label, _, _, seconds in measured:
         by_learner[label].append(seconds)
     rows: dict[str, PlanRow] = {}
-    for label, world, status, _ in jobs:
+    for label, kind, world, status, _ in jobs:
         samples = by_learner.get(label, [])
         row = rows.setdefault(label, PlanRow(
             learner=label, jobs=0, done=0, failed=0, timed=len(samples),
@@ -129,7 +130,7 @@ def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
             continue
         row.failed += status == "failed"
         row.lost += status == "lost"
-        seconds = expected(label, world)
+        seconds = expected(label, kind, world)
         if seconds is not None:
             row.remaining_seconds += seconds
         else:

@@ -244,7 +244,8 @@ def _drive(be: Backend, todo: list[Job], out: Path, store: Store,
     shared = str(out / "shared")
     expected = peer_seconds(store.finished_times())
     weights = dict(zip((j.key for j in todo), job_weights(
-        [expected(j.learner.label, j.world.label) for j in todo]), strict=True))
+        [expected(j.learner.label, j.learner.name, j.world.label) for j in todo]),
+        strict=True))
     bar = Progress(summary.total, summary.skipped, show_progress, work=sum(weights.values()))
 
     def record(job: Job, outcome: tuple[str, Any, float]) -> None:

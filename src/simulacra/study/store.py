@@ -273,11 +273,11 @@ class Store:
             )
         self.con.execute("COMMIT")
 
-    def finished_times(self) -> list[tuple[str, str, float]]:
-        """(learner, world, seconds) of every finished job that has a time."""
-        return [(learner, world, float(sec)) for learner, world, sec in self.con.execute(
-            "SELECT learner, world, seconds FROM jobs WHERE status = 'done' "
-            "AND seconds IS NOT NULL").fetchall()]
+    def finished_times(self) -> list[tuple[str, str, str, float]]:
+        """(learner, learner kind, world, seconds) of every finished job that has a time."""
+        return [(learner, kind, world, float(sec)) for learner, kind, world, sec in
+                self.con.execute("SELECT learner, learner_kind, world, seconds FROM jobs "
+                                 "WHERE status = 'done' AND seconds IS NOT NULL").fetchall()]
 
     def finished_keys(self) -> set[str]:
         rows = self.con.execute("SELECT key FROM jobs WHERE status = 'done'").fetchall()
