@@ -164,3 +164,23 @@ def test_the_progress_bar_weighs_jobs_by_their_measured_peers(tmp_path, monkeypa
     monkeypatch.setattr(runner, "Progress", Spy)
     run_study(s, tmp_path, backend="inline", show_progress=False)
     assert seen["work"] == pytest.approx(took["random"] + took["reward_optimal"])
+
+
+def test_jobs_the_study_no_longer_has_are_not_peers_of_the_progress_bar(tmp_path, monkeypatch):
+    """Changing the evaluation changes every key: the old jobs stay in the store (in_study
+    false) but their times do not weigh the new ones, which count 1 each with nothing measured."""
+    from simulacra.study import runner
+
+    run_study(study(["random", "reward_optimal"]), tmp_path, backend="inline",
+              show_progress=False, only={"seed": {"0"}})
+    seen = {}
+
+    class Spy(runner.Progress):
+        def __init__(self, *args, work=None, **kw):
+            seen["work"] = work
+            super().__init__(*args, work=work, **kw)
+
+    monkeypatch.setattr(runner, "Progress", Spy)
+    changed = study(["random", "reward_optimal"], evaluation={"episodes": 4, "replays": 1})
+    run_study(changed, tmp_path, backend="inline", show_progress=False)
+    assert seen["work"] == 4.0

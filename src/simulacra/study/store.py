@@ -274,10 +274,13 @@ class Store:
         self.con.execute("COMMIT")
 
     def finished_times(self) -> list[tuple[str, str, str, float]]:
-        """(learner, learner kind, world, seconds) of every finished job that has a time."""
+        """(learner, learner kind, world, seconds) of every finished job of the current study
+        that has a time: a job the study no longer has (its config changed since) is not a peer,
+        as `simulacra plan`, which reads the study's own keys, does not count it either."""
         return [(learner, kind, world, float(sec)) for learner, kind, world, sec in
                 self.con.execute("SELECT learner, learner_kind, world, seconds FROM jobs "
-                                 "WHERE status = 'done' AND seconds IS NOT NULL").fetchall()]
+                                 "WHERE status = 'done' AND in_study AND seconds IS NOT NULL"
+                                 ).fetchall()]
 
     def finished_keys(self) -> set[str]:
         rows = self.con.execute("SELECT key FROM jobs WHERE status = 'done'").fetchall()
