@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from simulacra.report.composition import composition, composition_section
+from simulacra.report.composition import composed_learners, composition, composition_section
 from simulacra.report.load import Results, load
 from simulacra.study.runner import run_study
 from simulacra.study.schema import validate
@@ -99,3 +99,14 @@ def test_a_real_study_reads_the_quantilizers_and_the_datas_maximum(tmp_path):
     from simulacra.report.composition import _data_max
 
     assert 40.0 <= _data_max(res, W, "s1") <= 47.0  # the unwatched shortcut's return is 47
+
+
+def test_the_composed_learners_are_those_on_composition_data_and_their_yardsticks():
+    res = results({**COMPOSED, "mixed": RECIPE})
+    res.study["learners"] += [
+        {"learner": "dt", "label": "DT", "dataset": "mixed"},
+        {"learner": "quantilizer", "label": "DT quantilizer", "pairs_with": "DT"},
+        {"learner": "quantilizer", "label": "DT s1 quantilizer", "pairs_with": "DT s1"}]
+    assert composed_learners(res) == {"DT s0", "DT s1", "q s0", "q s1", "%BC s0", "%BC s1",
+                                      "DT s1 quantilizer"}
+    assert composed_learners(results({"s0": RECIPE, "s1": RECIPE})) == set()

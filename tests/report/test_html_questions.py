@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulacra.report.analysis import normaliser
 from simulacra.report.html import Builder
 from simulacra.report.load import load
 
@@ -90,3 +91,94 @@ def test_without_rl_the_paragraph_reads_c_star_from_the_simulator_question(dt_sa
     assert 'Safer than RL?</b> <span class="verdict v-nm">not measured' in world
     assert "At the matched capability c* = " in world
     assert "No capability is matched on this world" not in world
+
+
+def _frontier_figure(page: str) -> tuple[str, str]:
+    """The world's frontier figure and the world's section (the figure's caption in it)."""
+    world = page[page.index("<h2 id='world-AbsentSupervisor'>"):]
+    return world[:world.index("</svg>")], world[:world.index("<h2", 4)]
+
+
+def test_the_frontier_draws_the_dt_under_the_other_decode(dt_safer_study):
+    """REPORT.md: "DT sampled and greedy". The synthetic DT has no decode switch, so its greedy
+    rows are its sampled ones: the line is drawn from the store's greedy rows, and a study that
+    evaluated one decode has none."""
+    res = load(dt_safer_study)
+    assert res.decode == "sample" and "greedy" in res.study["evaluation"]["decode"]
+    b = Builder(res)
+    greedy = b.second_means[b.second_means["learner"] == "DT (greedy)"]
+    assert set(greedy["seed"]) == {0, 1, 2} and b.second_of["DT (greedy)"] == "DT"
+    assert not (b.second_means["learner"] == "PPO (greedy)").any()  # DTs only
+    fig, world = _frontier_figure(b.build())
+    assert "DT (greedy) (dt)" in fig
+    assert "Thin dash-dotted with crosses: the same DT under the other decode" in world
+    assert "actions sampled from each policy (decode sample)" in world
+
+    one = load(dt_safer_study)
+    one.study = {**one.study, "evaluation": {**one.study["evaluation"], "decode": ["sample"]}}
+    fig, world = _frontier_figure(Builder(one).build())
+    assert "(greedy)" not in fig and "other decode" not in world
+
+
+def test_the_frontier_draws_a_loops_steered_sweep(dt_safer_study):
+    """A loop whose final checkpoint was asked for targets (metric rows sweep_*) gets its
+    "(steered)" line: one point per target, capability from the sweep's return."""
+    res = load(dt_safer_study)
+    ep = res.episodes
+    res.episodes = pd.concat([ep, ep[ep["learner"] == "DT"].assign(learner="online DT")],
+                             ignore_index=True)
+    jobs = res.jobs
+    lj = jobs[jobs["learner"] == "DT"].assign(learner="online DT")
+    lj["key"] = lj["key"] + "-loop"
+    res.jobs = pd.concat([jobs, lj], ignore_index=True)
+    res.study = {**res.study, "learners": [*res.study["learners"], {
+        "learner": "online_dt", "label": "online DT", "config": {}}]}
+    m = res.metrics.reset_index(drop=True)
+    lo, hi = normaliser(res, "AbsentSupervisor")
+    for s in (0, 1, 2):
+        for target in (10.0, 40.0):
+            for metric, value in (("sweep_return", target), ("sweep_performance", target - 3),
+                                  ("sweep_harm", 3.0), ("sweep_unsafe_events", 0.5)):
+                m.loc[len(m)] = {"job": "x", "world": "AbsentSupervisor", "learner": "online DT",
+                                 "family": "dt", "seed": s, "knob_name": "checkpoint",
+                                 "knob": 1.0, "metric": metric, "value": value,
+                                 "target": target}
+    res.metrics = m
+    b = Builder(res)
+    steered = b.second_means[b.second_means["learner"] == "online DT (steered)"]
+    assert sorted(steered["knob"].unique()) == [10.0, 40.0]
+    np.testing.assert_allclose(sorted(steered["capability"].unique()),
+                               [(10 - lo) / (hi - lo), (40 - lo) / (hi - lo)])
+    fig, world = _frontier_figure(b.build())
+    assert "online DT (steered) (dt)" in fig
+    assert "Thin dash-dotted with triangles: a loop's final model" in world
+
+
+def test_the_frontier_leaves_the_composition_lever_to_its_own_figure(dt_safer_study):
+    """A DT trained on a composition dataset (shortcut_share) and its yardstick are read in the
+    composition section; the frontier, its paragraph and its c* marks draw the main DT."""
+    res = load(dt_safer_study)
+    ep = res.episodes
+    res.episodes = pd.concat([ep, ep[ep["learner"] == "DT"].assign(learner="DT share 0")],
+                             ignore_index=True)
+    jobs = res.jobs
+    cj = jobs[jobs["learner"] == "DT"].assign(learner="DT share 0")
+    cj["key"] = cj["key"] + "-share"
+    res.jobs = pd.concat([jobs, cj], ignore_index=True)
+    dt = next(s for s in res.study["learners"] if s["label"] == "DT")
+    res.study = {**res.study,
+                 "datasets": {"share_0": {"episodes": 10, "components": "random",
+                                          "shortcut_share": 0.0}},
+                 "learners": [*res.study["learners"],
+                              {**dt, "label": "DT share 0", "dataset": "share_0"}]}
+    b = Builder(res)
+    assert b.composed == {"DT share 0"}
+    assert "DT share 0" not in b.frontier_learners("AbsentSupervisor")
+    page = b.build()
+    fig, world = _frontier_figure(page)
+    assert "DT share 0 (dt)" not in fig and "DT (dt)" in fig
+    assert "drawn in the composition section" in world
+    answers = world[:world.index("<div class='wgrid'>")]
+    assert "DT share 0 vs PPO" in answers  # its verdicts are still given
+    story = world[world.index("<div class='story'>"):]
+    assert "DT share 0" not in story[:story.index("</div>")]

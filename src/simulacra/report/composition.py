@@ -65,6 +65,15 @@ def composition_datasets(res: Results) -> dict[str, dict[str, float]]:
     return out
 
 
+def composed_learners(res: Results) -> set[str]:
+    """The learners trained on a composition dataset (`composition_datasets`) and the
+    yardsticks paired with them: the composition figure is where they are read."""
+    made = composition_datasets(res)
+    specs = res.study.get("learners", [])
+    composed = {s["label"] for s in specs if s.get("dataset") in made}
+    return composed | {s["label"] for s in specs if s.get("pairs_with") in composed}
+
+
 def _on_world(spec: dict[str, Any], world: str, res: Results) -> bool:
     worlds = spec.get("worlds")
     if worlds is None:

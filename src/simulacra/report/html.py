@@ -7,8 +7,9 @@
 2. Per world, tension worlds first, then the controls under their own heading
    (`report.tension`): the three answers with their comparisons, the frontier of capability
    against the harm measures the answers used (the DTs, their quantilizers dashed and simulators
-   dotted in the DT's colour, %BC, the loops, RL with hollow markers where it never reached its
-   target; CI bands, c* marked), beside it a replay per learner at its setting nearest c*, a
+   dotted in the DT's colour, each DT under the other decode and each loop's steered final model
+   dash-dotted, %BC, the loops, RL with hollow markers where it never reached its target; CI
+   bands, c* marked), beside it a replay per learner at its setting nearest c*, a
    paragraph of what each learner did (`story.world_story`), the answers' numbers and a table
    per learner.
 3. Harm against the data's shortcut share where the study varied it (`report.composition`),
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +41,8 @@ from simulacra.report.analysis import (
     seed_means,
     world_table,
 )
-from simulacra.report.composition import composition_section
-from simulacra.report.load import Results, load
+from simulacra.report.composition import composed_learners, composition_section
+from simulacra.report.load import Results, episodes_under, load
 from simulacra.report.markup import (
     CSS,
     NOT_MEASURED_HTML,
@@ -58,11 +60,13 @@ from simulacra.report.questions import (
     QUESTIONS,
     SAFETY,
     SIMULATOR,
+    STEERED_SUFFIX,
     TITLES,
     TRIAL_AND_ERROR,
     answer,
     cast,
     overall_text,
+    steered_means,
 )
 from simulacra.report.replay import CSS as REPLAY_CSS
 from simulacra.report.replay import Replays, branch
@@ -92,6 +96,8 @@ KIND_WORDS = {TENSION: "tension world", CONTROL: "control world",
 #: exact optima as single points.
 FRONTIER_KINDS = ("pbc", "reward_optimal", "performance_optimal")
 # How the header says which decode's episodes the page reads (`simulacra report --decode`).
+# The legend's name for a DT's line under the decode the verdicts do not read.
+OTHER_DECODE = {"greedy": " (greedy)", "sample": " (sampled)"}
 DECODED = {"sample": "sampled from each policy (decode sample)",
            "greedy": "each policy's most probable (decode greedy)"}
 
@@ -157,8 +163,42 @@ class Builder:
         self.order = ordered_worlds(res)
         self.kind = {c.world: c for c in self.answers.classes}
         self.answers_cast = cast(res)
-        self.colour = plots.colours([s["label"] for s in res.study["learners"]])
         self.conf = res.study["verdict"]["ci"]
+        # The composition lever's learners, left off the frontier (`frontier_learners`) where
+        # a DT trained on other data is there to draw.
+        composed = composed_learners(res)
+        self.composed = composed if set(self.answers_cast.offline) - composed else set()
+        # Colours go first to the learners the frontier draws in their own colour (a DT's
+        # yardsticks take the DT's), so that the palette's ten do not repeat among them.
+        labels_ = [s["label"] for s in res.study["learners"]]
+        own = [x for x in labels_ if x not in self.composed and not any(
+            x in getattr(self.answers_cast, role).values() for role in ("quantilizer",
+                                                                         "simulator"))]
+        self.colour = plots.colours([*own, *(x for x in labels_ if x not in own)])
+        self.second_means, self.second_of = self.second_lines()
+
+    def second_lines(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The frontier's second lines, as seed-means rows, and whose line each is: every
+        offline DT under the study's other decode ("<DT> (greedy)" beside the sampled line the
+        verdicts read, REPORT.md), and each loop's final model asked for its target sweep
+        ("<loop> (steered)", `questions.steered_means`), where the study has them."""
+        c = self.answers_cast
+        other = next((d for d in (self.res.study.get("evaluation") or {}).get("decode") or []
+                      if d != self.res.decode), None)
+        parts, of = [], {}
+        if other:
+            eps = episodes_under(self.res, other, c.offline)
+            if len(eps):
+                m = seed_means(replace(self.res, episodes=eps, decode=other))
+                suffix = OTHER_DECODE.get(other, f" ({other})")
+                of |= {d + suffix: d for d in m["learner"].unique()}
+                parts.append(m.assign(learner=m["learner"] + suffix))
+        steered = steered_means(self.res, c.loops)
+        if len(steered):
+            of |= {x: x.removesuffix(STEERED_SUFFIX) for x in steered["learner"].unique()}
+            parts.append(steered)
+        return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=self.means.columns)), of
 
     # ---- above the fold ------------------------------------------------------------------
     def header(self) -> str:
@@ -320,7 +360,11 @@ class Builder:
         if self.means[self.means["world"] == w].empty:
             return "".join(parts) + NOT_MEASURED_HTML
         parts.append(self.world_answers(w))
-        st = world_story(self.res, self.means, w, comps)
+        # The paragraph and the replays read what the frontier draws (not the composition
+        # lever's learners: the composition section reads those).
+        main = [c for c in comps if not {c.dt, c.rl} & self.composed]
+        st = world_story(self.res, self.means[~self.means["learner"].isin(self.composed)], w,
+                         main)
         story = ("<div class='story'>" + "".join(
             "<p>" + esc(lead) + "; ".join(f"<b>{esc(who)}</b>" + (f": {esc(did)}" if did else "")
                                          for who, did in items)
@@ -352,7 +396,9 @@ class Builder:
 
     def frontier_learners(self, w: str) -> list[str]:
         """Who the frontier shows: every learner a question compares on `w` (DTs, their
-        quantilizers and simulators, loops, RL), %BC and the exact optima; all where none."""
+        quantilizers and simulators, loops, RL), %BC and the exact optima; all where none. Not
+        the composition lever's learners (`self.composed`): their figure is harm against the
+        share, and six DTs with their yardsticks on one frontier cannot be read."""
         here = set(self.means.loc[self.means["world"] == w, "learner"])
         kinds = dict(zip(self.res.jobs["learner"], self.res.jobs.get(
             "learner_kind", self.res.jobs["learner"]), strict=False))
@@ -363,7 +409,8 @@ class Builder:
         if not shown:
             return [s["label"] for s in self.res.study["learners"] if s["label"] in here]
         shown |= {x for x in here if kinds.get(x) in FRONTIER_KINDS}
-        return [s["label"] for s in self.res.study["learners"] if s["label"] in shown & here]
+        return [s["label"] for s in self.res.study["learners"]
+                if s["label"] in shown & here and s["label"] not in self.composed]
 
     def frontier(self, w: str) -> str:
         comps = [r.comparison for a in self.answers.worlds[w].values() for r in a.rows
@@ -373,12 +420,20 @@ class Builder:
             return ("<p class='nm'>No frontier: both harm measures (safety gap, unsafe events) "
                     "are 0 for every learner on this world.</p>")
         learners = self.frontier_learners(w)
-        curves = {m: {x: frontier(self.means, w, x, m, self.conf) for x in learners}
+        sm = self.second_means
+        seconds = [x for x in sm.loc[sm["world"] == w, "learner"].unique()
+                   if self.second_of[x] in learners]
+        curves = {m: {**{x: frontier(self.means, w, x, m, self.conf) for x in learners},
+                      **{x: frontier(sm, w, x, m, self.conf) for x in seconds}}
                   for m in measures}
-        marks = {}
-        for c in comps:
-            if np.isfinite(c.capability):
-                marks.setdefault(round(c.capability, 6), f"c* {c.dt} vs {c.rl}")
+        # One mark per matched capability of the comparisons drawn here; those closer than
+        # 0.02 share one (their labels would overlap). Which comparison has which c*: the
+        # answers above.
+        marks: dict[float, str] = {}
+        for cap in sorted(c.capability for c in comps if np.isfinite(c.capability)
+                          and {c.dt, c.rl} <= set(learners)):
+            if not marks or cap - max(marks) >= 0.02:
+                marks[cap] = f"c* = {cap:.2f}"
         # A DT's yardsticks in its colour: the quantilizer dashed, the simulator dotted.
         styles = {}
         for lab in learners:
@@ -386,19 +441,40 @@ class Builder:
                 y = getattr(self.answers_cast, role).get(lab)
                 if y in learners:
                     styles[y] = {"color": self.colour[lab], "ls": ls, "marker": mk, "ms": 5}
+        # Second lines (the other decode, the steered sweep) thin and dash-dotted in their
+        # owner's colour, so that the verdicts' own lines stay the ones that stand out.
+        families = dict(self.families)
+        for x in seconds:
+            own = self.second_of[x]
+            families[x] = self.families.get(own, "")
+            styles[x] = {**styles.get(own, {}), "color": self.colour[own], "ls": "-.", "lw": 1,
+                         "marker": "^" if x.endswith(STEERED_SUFFIX) else "x", "ms": 5}
         notes = {}
         for lab, (missed, n) in unreached_seeds(self.res.metrics, w).items():
             if missed and lab in learners:
                 notes[lab] = f"never reached its target in {len(missed)} of {n} seeds"
-        svg = plots.frontier_plot(w, measures, curves, self.families, self.colour,
+        svg = plots.frontier_plot(w, measures, curves, families, self.colour,
                                   [(c, t) for c, t in marks.items()], styles, notes)
         flag = (" Hollow markers: RL that never reached its target return (95% of the optimum) "
                 "in some seed, so its frontier may stop short." if notes else "")
         used = "the measures the answers used" if comps else "the harm measures not 0 here"
+        decoded = DECODED.get(self.res.decode, self.res.decode)
+        composed = (" The composition lever's DTs and their yardsticks are drawn in the "
+                    "composition section, harm against the data's shortcut share."
+                    if self.composed & set(self.means.loc[self.means["world"] == w, "learner"])
+                    else "")
+        second = ""
+        if any(not x.endswith(STEERED_SUFFIX) for x in seconds):
+            second += (" Thin dash-dotted with crosses: the same DT under the other decode "
+                       "(beside; the verdicts read the main line).")
+        if any(x.endswith(STEERED_SUFFIX) for x in seconds):
+            second += (" Thin dash-dotted with triangles: a loop's final model asked for each "
+                       "return of its target sweep (steered).")
         return (figure(svg) + f"<p class='small'>Each line: one learner across its settings "
-                f"(IQM over seeds, band: {self.conf:.0%} CI); {used}; a DT's quantilizer dashed "
-                f"and its target-matched simulator dotted, in the DT's colour; dashed vertical: "
-                f"the matched capability c*.{flag}</p>")
+                f"(IQM over seeds, band: {self.conf:.0%} CI), actions {esc(decoded)}; {used}; "
+                f"a DT's quantilizer dashed and its target-matched simulator dotted, in the DT's "
+                f"colour; dashed vertical: the matched capability c* (each comparison's in the "
+                f"answers above).{composed}{second}{flag}</p>")
 
     def answers_table(self, w: str) -> str:
         rows = []

@@ -52,9 +52,7 @@ def load(folder: str | Path, decode: str | None = None) -> Results:
             raise StoreError(f"{path}: the study evaluated under {', '.join(evaluated)}, not "
                              f"{decode!r}")
         jobs = con.execute("SELECT * FROM jobs WHERE in_study").df()
-        # `target`: the return a return-conditioned learner was asked for (from `detail`).
-        episodes = _rows(con, "episodes", decode, "*, TRY_CAST(json_extract_string(detail, "
-                         "'$.target') AS DOUBLE) AS target")
+        episodes = _episodes(con, decode)
         metrics = _rows(con, "metrics", decode)
         if "target" not in metrics:  # a store no run has opened since metrics had targets
             metrics["target"] = float("nan")
@@ -64,12 +62,37 @@ def load(folder: str | Path, decode: str | None = None) -> Results:
         con.close()
     labels = [w["label"] for w in study["worlds"]]
     worlds = worlds[worlds["world"].isin(labels)].set_index("world").reindex(labels)
-    episodes["harm"] = episodes["return"] - episodes["performance"]
-    events = [c for c in episodes.columns if c.startswith("event_")]
-    episodes["unsafe_events"] = episodes[events].fillna(0).sum(axis=1) if events else 0.0
     return Results(study=study, versions=json.loads(kv.get("versions", "{}")), worlds=worlds,
                    jobs=jobs, episodes=episodes, metrics=metrics, replays=replays,
                    folder=Path(folder), decode=decode)
+
+
+def episodes_under(res: Results, decode: str, learners: list[str]) -> pd.DataFrame:
+    """The episode rows of `learners` under another `decode` of the same study (`load`'s
+    columns), for a figure that draws both decodes (the frontier's greedy DT line); empty where
+    the study did not evaluate that decode or `res` has no store behind it."""
+    evaluated = (res.study.get("evaluation") or {}).get("decode") or list(DECODES)
+    path = res.folder / "results.duckdb" if res.folder else None
+    if decode not in evaluated or not learners or path is None or not path.exists():
+        return res.episodes.iloc[0:0]
+    con = connect(path, read_only=True, wait=30.0)
+    try:
+        episodes = _episodes(con, decode)
+    finally:
+        con.close()
+    return episodes[episodes["learner"].isin(learners)].reset_index(drop=True)
+
+
+def _episodes(con: duckdb.DuckDBPyConnection, decode: str) -> pd.DataFrame:
+    """The episodes under `decode` with `target` (the return a return-conditioned learner was
+    asked for, from `detail`), `harm` (return - performance) and `unsafe_events` (the events'
+    sum)."""
+    episodes = _rows(con, "episodes", decode, "*, TRY_CAST(json_extract_string(detail, "
+                     "'$.target') AS DOUBLE) AS target")
+    episodes["harm"] = episodes["return"] - episodes["performance"]
+    events = [c for c in episodes.columns if c.startswith("event_")]
+    episodes["unsafe_events"] = episodes[events].fillna(0).sum(axis=1) if events else 0.0
+    return episodes
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str, decode: str, select: str = "*"

@@ -128,7 +128,7 @@ def frontier_plot(world: str, measures: list[str], curves: dict[str, dict[str, p
             lo = labels.clip(measure, df["low"].to_numpy(float))
             hi = labels.clip(measure, df["high"].to_numpy(float))
             style = {"marker": MARKERS.get(fam, "o"), "ms": 10 if fam == "reference" else 5,
-                     "lw": 1.5, "color": colour[learner], **styles.get(learner, {})}
+                     "lw": 1.5, "color": colour.get(learner, "#666"), **styles.get(learner, {})}
             if len(df) == 1:
                 style["ls"] = "none"
             if learner in notes:
