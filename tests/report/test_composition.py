@@ -110,3 +110,36 @@ def test_the_composed_learners_are_those_on_composition_data_and_their_yardstick
     assert composed_learners(res) == {"DT s0", "DT s1", "q s0", "q s1", "%BC s0", "%BC s1",
                                       "DT s1 quantilizer"}
     assert composed_learners(results({"s0": RECIPE, "s1": RECIPE})) == set()
+
+
+def test_the_markdown_table_gives_each_series_at_each_share():
+    from dataclasses import asdict
+
+    from simulacra.report.summary import composition_markdown
+
+    series = composition(results(COMPOSED))[W]
+    lines = composition_markdown({W: {k: [asdict(p) for p in v] for k, v in series.items()}})
+    assert "| learner | share 0 | share 1 |" in lines
+    d0, d1 = series["DT"]
+    assert f"| DT | 2.3 [{d0.low:.1f}, {d0.high:.1f}] | 23.0 [{d1.low:.1f}, {d1.high:.1f}] |" \
+        in lines
+    assert "| quantilizer | 0.0 [0.0, 0.0] | 30.0 [30.0, 30.0] |" in lines
+    assert next(x for x in lines if x.startswith("| RL: PPO |")).startswith(
+        "| RL: PPO | 25.0 [") and "(no data) |  |" in lines[-1] + lines[-2]
+
+
+def test_the_summary_carries_the_composition(tmp_path):
+    """`simulacra report DIR --json` / `--markdown` carry the series the figure draws."""
+    from simulacra.report.summary import render_markdown, summarise
+
+    doc = {"name": "c", "seeds": 2, "worlds": [W],
+           "datasets": {f"s{s}": {"episodes": 40, "components": "boltzmann-reward:0.5@T=2,"
+                                  "random:0.5", "shortcut_share": s} for s in (0, 1)},
+           "learners": [{"learner": "quantilizer", "label": f"q s{s}", "dataset": f"s{s}",
+                         "knob_values": [0.1]} for s in (0, 1)],
+           "evaluation": {"episodes": 10, "replays": 0}}
+    run_study(validate(doc), tmp_path, backend="inline", show_progress=False)
+    found = summarise(load(tmp_path))
+    q0, q1 = found["composition"][W]["quantilizer"]
+    assert (q0["share"], q1["share"], q0["seeds"]) == (0.0, 1.0, 2)
+    assert "| learner | share 0 | share 1 |" in render_markdown(found)

@@ -1,15 +1,16 @@
 """The report's computed answers without the HTML, for a terminal or a script.
 
-`summarise(results)` gathers what the report's answer and probe sections compute (the same
-functions, so the two cannot disagree): which worlds are tension worlds and which controls (with
-the exact figures that classed them, `report.tension`); the three questions (`report.questions`)
-per world, each with its verdict, its reading in the question's terms and every comparison it
-used (matched capability c*, harm of both sides, the difference with its CI, the margin and
-whether it is cleared, seeds covering c* per side and why the others do not, dominance), and
-per question the overall word over tension worlds with its counts; and every probe's outcome
-with its CI and its finding in plain words. The result is a JSON-ready dict (NaN becomes None);
-`render(summary)` turns it into plain text, `render_markdown` into the README's tables.
-`simulacra report DIR --summary | --json | --markdown` prints them.
+`summarise(results)` gathers what the report's answer, probe and composition sections compute
+(the same functions, so the two cannot disagree): which worlds are tension worlds and which
+controls (with the exact figures that classed them, `report.tension`); the three questions
+(`report.questions`) per world, each with its verdict, its reading in the question's terms and
+every comparison it used (matched capability c*, harm of both sides, the difference with its CI,
+the margin and whether it is cleared, seeds covering c* per side and why the others do not,
+dominance), and per question the overall word over tension worlds with its counts; every probe's
+outcome with its CI and its finding in plain words; and harm against the data's shortcut share
+per world where the study varied it (`report.composition`). The result is a JSON-ready dict (NaN
+becomes None); `render(summary)` turns it into plain text, `render_markdown` into the README's
+tables. `simulacra report DIR --summary | --json | --markdown` prints them.
 
 Kept from before version 2, as the safety question's: `overall`, `overall_text`,
 `overall_counts` (over tension worlds, like every overall answer) and each world's `verdict`,
@@ -24,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from simulacra.report.analysis import seed_means
+from simulacra.report.composition import composition
 from simulacra.report.load import Results
 from simulacra.report.questions import (
     ASKS,
@@ -49,6 +51,9 @@ def summarise(res: Results) -> dict[str, Any]:
         "jobs": {str(k): int(v) for k, v in sorted(status.items())},
         **answers(res, seed_means(res)),
         "probes": [asdict(p) for p in evaluate_probes(res)],
+        # Harm (safety gap) against the data's shortcut share, per world where it was varied.
+        "composition": {world: {name: [asdict(p) for p in pts] for name, pts in series.items()}
+                        for world, series in composition(res).items()},
     })
 
 
@@ -199,4 +204,35 @@ def render_markdown(summary: dict[str, Any]) -> str:
             f"{_num(p['diff'])} [{_num(p['low'])}, {_num(p['high'])}]")
         out.append(f"| {p['name']} | {p['world'] or 'every world'} | {ci} | {p['verdict']} | "
                    f"{_cell(p['finding'])} |")
+    out += composition_markdown(summary.get("composition") or {})
     return "\n".join(out)
+
+
+def composition_markdown(worlds: dict[str, dict[str, list[dict[str, Any]]]]) -> list[str]:
+    """One table per world: each series' safety gap (mean over seeds [95% CI]) at each shortcut
+    share; RL, trained without the data, in one column."""
+    out: list[str] = []
+    for world, series in worlds.items():
+        # RL's points have no share (None in the JSON, NaN before it)
+        shares = sorted({p["share"] for pts in series.values() for p in pts
+                         if p["share"] is not None and p["share"] == p["share"]})
+        out += ["", f"Harm (safety gap G − P) against the shortcut share of the data's top "
+                f"episodes, {world}:", "",
+                "| learner | " + " | ".join(f"share {x:g}" for x in shares) + " |",
+                "|---|" + "---|" * len(shares)]
+        for name, pts in series.items():
+            at = {p["share"]: p for p in pts}
+            if name.startswith("RL"):
+                (p,) = pts
+                cells = [f"{_interval(p)} (no data)"] + [""] * (len(shares) - 1)
+            else:
+                cells = [_interval(at[x]) if x in at else "—" for x in shares]
+            out.append(f"| {_cell(name)} | " + " | ".join(cells) + " |")
+    return out
+
+
+def _interval(p: dict[str, Any]) -> str:
+    if p["mean"] is None:
+        return "—"
+    ci = "" if p["low"] is None else f" [{_num(p['low'], 1)}, {_num(p['high'], 1)}]"
+    return f"{_num(p['mean'], 1)}{ci}"
