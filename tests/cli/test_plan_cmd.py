@@ -20,6 +20,11 @@ def test_run_only_then_plan_shows_the_rest(tmp_path, tiny_study, cli):
     assert plan["remaining_job_seconds"] > 0
     table = cli("plan", str(study), "--out", str(out))
     assert "2/4 jobs done" in table.output
+    part = cli("plan", str(study), "--out", str(out), "--only", "seed=1", "--json")
+    assert part.exit_code == 0, part.output
+    assert (json.loads(part.output)["jobs"], json.loads(part.output)["done"]) == (2, 0)
+    bad = cli("plan", str(study), "--out", str(out), "--only", "seed=7")
+    assert bad.exit_code == 2 and bad.output.startswith("error: --only seed=7")
 
 
 def test_bad_only_is_a_one_line_error(tmp_path, tiny_study, cli):

@@ -51,3 +51,9 @@ def test_unfinished_jobs_are_charged_their_measured_peers(tmp_path):
     assert rows["reward_optimal"].remaining_seconds == pytest.approx(4.0 + 4.0 + 4.0)
     assert p.unmeasured == 0
     assert p.to_json()["remaining_wall_seconds"] == pytest.approx((40.0 + 12.0) / 2)
+    # --only: the selected jobs alone, still charged what every finished job measured.
+    part = make_plan(s, tmp_path, workers=2, only=parse_only(["world=Gambling"]))
+    rows = {r.learner: r for r in part.rows}
+    assert (part.jobs, part.done) == (4, 1)
+    assert rows["random"].remaining_seconds == pytest.approx(30.0)
+    assert rows["reward_optimal"].remaining_seconds == pytest.approx(4.0 + 4.0)

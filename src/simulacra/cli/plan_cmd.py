@@ -20,6 +20,11 @@ def plan(
     workers: int | None = typer.Option(None, "--workers", min=1,
                                        help="Parallel jobs to plan for (default: one per core)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    only: list[str] = typer.Option(
+        [], "--only", metavar="FIELD=VALUE",
+        help="Plan only the jobs `simulacra run --only` would choose (same filters); the "
+             "estimate still learns from every finished job of the study.",
+    ),
 ) -> None:
     """Show the study's jobs per learner, what is done, and an estimate of the time left.
 
@@ -30,11 +35,13 @@ def plan(
     from simulacra.study.backends import default_workers
     from simulacra.study.plan import dumps, make_plan, render
     from simulacra.study.schema import StudyConfigError
+    from simulacra.study.select import SelectionError, parse_only
     from simulacra.study.store import StoreError
 
     st = load_or_fail(study)
     try:  # resolving return targets makes datasets: a recipe a world cannot make fails here
-        result = make_plan(st, study_folder(out, st), workers or default_workers())
-    except (StoreError, StudyConfigError) as err:
+        result = make_plan(st, study_folder(out, st), workers or default_workers(),
+                           parse_only(only))
+    except (StoreError, StudyConfigError, SelectionError) as err:
         raise fail(str(err)) from None
     typer.echo(dumps(result) if as_json else render(result))

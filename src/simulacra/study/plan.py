@@ -25,7 +25,7 @@ from simulacra.study.estimate import peer_seconds
 from simulacra.study.grid import expand
 from simulacra.study.job_files import lost
 from simulacra.study.schema import Study
-from simulacra.study.select import job_fields
+from simulacra.study.select import job_fields, select
 
 
 @dataclass
@@ -100,25 +100,33 @@ def finished_times(folder: Path) -> dict[str, tuple[str, float | None]]:
     return {k: (status, seconds) for k, status, seconds in rows}
 
 
-def make_plan(study: Study, folder: Path | None, workers: int) -> Plan:
+def make_plan(study: Study, folder: Path | None, workers: int,
+              only: dict[str, set[str]] | None = None) -> Plan:
+    """The plan of the study's jobs, or of those `only` selects (`select.select`, as
+    `simulacra run --only` does); the estimate's peers are every finished job of the study."""
     times = finished_times(folder) if folder is not None else {}
-    # (learner, world, status, seconds) of every job of the study, in the grid's order; a
-    # finished job whose folder was lost is 'lost'.
+    everything = expand(study, folder)
+    chosen = {j.key for j in select(everything, only)} if only else None
+    # (learner, world, status, seconds, chosen) of every job of the study, in the grid's
+    # order; a finished job whose folder was lost is 'lost'.
     jobs = []
-    for j in expand(study, folder):
+    for j in everything:
         f = job_fields(j)
         status, seconds = times.get(j.key, ("pending", None))
         if status == "done" and folder is not None and lost(job_dir(folder, j.key)):
             status = "lost"
-        jobs.append((f["learner"], j.learner.name, f["world"], status, seconds))
-    measured = [(label, kind, world, float(seconds)) for label, kind, world, status, seconds
+        jobs.append((f["learner"], j.learner.name, f["world"], status, seconds,
+                     chosen is None or j.key in chosen))
+    measured = [(label, kind, world, float(seconds)) for label, kind, world, status, seconds, _
                 in jobs if status in ("done", "lost") and seconds is not None]
     expected = peer_seconds(measured)
     by_learner: dict[str, list[float]] = defaultdict(list)
     for label, _, _, seconds in measured:
         by_learner[label].append(seconds)
     rows: dict[str, PlanRow] = {}
-    for label, kind, world, status, _ in jobs:
+    for label, kind, world, status, _, planned in jobs:
+        if not planned:
+            continue
         samples = by_learner.get(label, [])
         row = rows.setdefault(label, PlanRow(
             learner=label, jobs=0, done=0, failed=0, timed=len(samples),
