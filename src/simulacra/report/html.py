@@ -96,10 +96,10 @@ KIND_WORDS = {TENSION: "tension world", CONTROL: "control world",
 #: exact optima as single points.
 FRONTIER_KINDS = ("pbc", "reward_optimal", "performance_optimal")
 # How the header says which decode's episodes the page reads (`simulacra report --decode`).
-# The legend's name for a DT's line under the decode the verdicts do not read.
-OTHER_DECODE = {"greedy": " (greedy)", "sample": " (sampled)"}
 DECODED = {"sample": "sampled from each policy (decode sample)",
            "greedy": "each policy's most probable (decode greedy)"}
+# The legend's name for a DT's line under the decode the verdicts do not read.
+OTHER_DECODE = {"greedy": " (greedy)", "sample": " (sampled)"}
 
 
 def _count(n: int, word: str) -> str:
