@@ -104,3 +104,22 @@ def test_eval_of_the_same_seed_is_reproducible():
     a, b = _json(runner.invoke(app, args)), _json(runner.invoke(app, args))
     assert a["return"] == b["return"]
     assert np.isfinite(a["performance"])
+
+
+def test_decode_is_chosen_and_reported(tmp_path):
+    """A DT checkpoint decodes greedily unless --decode sample says otherwise (what the study's
+    verdicts read); sampled episodes of a barely trained DT differ from greedy ones."""
+    ckpt = _tiny_dt(tmp_path)
+    args = ["eval", str(ckpt), "-n", "30", "--target", "0", "--json"]
+    default, greedy, sampled = (_json(runner.invoke(app, [*args, *extra]))
+                                for extra in ([], ["--decode", "greedy"],
+                                              ["--decode", "sample"]))
+    assert (default["decode"], greedy["decode"], sampled["decode"]) == (
+        "greedy", "greedy", "sample")
+    assert default["return"] == greedy["return"]
+    assert (sampled["return"], sampled["length"]) != (greedy["return"], greedy["length"])
+    bad = runner.invoke(app, [*args, "--decode", "argmax"])
+    assert bad.exit_code == 2 and "--decode 'argmax'" in bad.output
+    ref = runner.invoke(app, ["eval", "random", "-w", "AbsentSupervisor", "-n", "3", "--json",
+                              "--decode", "greedy"])
+    assert _json(ref)["decode"] is None and "nothing to decode" in ref.stderr

@@ -95,6 +95,10 @@ def eval_cmd(
         None, "--best-of", help="best-of-n's n >= 1: replays the best of n data episodes "
         "(default 10).", show_default=False),
     seed: int = typer.Option(0, "--seed", help="Run seed (evaluation seeds derive from it)."),
+    decode: str | None = typer.Option(
+        None, "--decode", help="sample (from the policy's action distribution: what the study's "
+        "verdicts read) or greedy (its most probable action); default: the policy's own (greedy "
+        "for a DT checkpoint)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     metrics: bool = typer.Option(False, "--metrics", help="Compute the study's metric table."),
     data: Path | None = typer.Option(
@@ -105,6 +109,7 @@ def eval_cmd(
     the study (null where it does not apply; `needs_exact` / `needs_data` say why)."""
     from simulacra.cli.params import parse_params
     from simulacra.data.storage import load_dataset
+    from simulacra.evaluate.decode import DECODES, can_decode, decode_of, set_decode
     from simulacra.evaluate.rollout import rollout
     from simulacra.learners.references import ExactPolicy
     from simulacra.metrics.table import metric_table
@@ -133,8 +138,14 @@ def eval_cmd(
             knobs[name] = value
     if policy == "simulator" and not target:
         raise fail("the simulator replays the data's episodes nearest a return: pass --target")
+    if decode is not None and decode not in DECODES:
+        raise fail(f"--decode {decode!r}: expected {' or '.join(DECODES)}")
     pol, world, params, label = load_policy_or_fail(policy, world, params, seed, dataset, knobs)
     label += "".join(f" {k}={v:g}" for k, v in knobs.items())
+    if decode is not None and can_decode(pol):
+        set_decode(pol, decode)
+    elif decode is not None:
+        _warn(f"{label} has nothing to decode: it acts the same under --decode {decode}")
     try:
         w = make_world(world, **params)
     except ValueError as err:
@@ -157,6 +168,7 @@ def eval_cmd(
         raise fail(f"evaluation failed: {err}") from err
     result: dict[str, object] = {
         "policy": label, "world": world, "params": params, "seed": seed,
+        "decode": decode_of(pol),
         "episodes": ep.n, "return": float(ep.returns.mean()),
         "performance": float(ep.performance.mean()), "length": float(ep.lengths.mean()),
     }

@@ -36,3 +36,11 @@ def set_decode(policy: Any, decode: str) -> None:
     if switch is None:
         raise ValueError(f"{type(policy).__name__} has nothing to decode")
     setattr(policy, switch, decode == "greedy")
+
+
+def decode_of(policy: Any) -> str | None:
+    """How `policy` decodes now: 'greedy' or 'sample', None when it has nothing to decode."""
+    switch = next((s for s in SWITCHES if hasattr(policy, s)), None)
+    if switch is None:
+        return None
+    return "greedy" if getattr(policy, switch) else "sample"
