@@ -43,6 +43,56 @@ def interval(values: list[float]) -> str:
     return f"{mean:.1f}" if not np.isfinite(low) else f"{mean:.1f} [{low:.1f}, {high:.1f}]"
 
 
+def steer(folder: Path, world: str, loop_label: str = "online DT", dt: str = "DT",
+          episodes: int = 100, decode: str = "sample") -> list[dict]:
+    """Per target of `dt`'s grid on `world`: the loop's final models' per-seed return,
+    performance and gap (`loop_*`), and `dt`'s per-seed (return, performance) from the store.
+    SystemExit with a one-line message when the folder, grid or loop jobs are missing."""
+    store = folder / "results.duckdb"
+    if not store.exists():
+        sys.exit(f"error: {store} does not exist (is {folder} a study folder?)")
+    con = duckdb.connect(str(store), read_only=True)
+    study = json.loads(con.execute("SELECT value FROM study WHERE key = 'config'").fetchone()[0])
+    spec = next((s for s in study["learners"] if s["label"] == dt), None)
+    grid = (spec or {}).get("resolved_targets", {}).get(world)
+    if not grid:
+        con.close()
+        sys.exit(f"error: {dt} has no resolved targets on {world} in {folder}")
+    jobs = con.execute("SELECT key, seed, config FROM jobs WHERE in_study AND status = 'done' "
+                       "AND learner = ? AND world = ? ORDER BY seed",
+                       [loop_label, world]).fetchall()
+    dt_rows = con.execute(
+        "SELECT seed, knob, avg(\"return\") AS g, avg(performance) AS p FROM episodes "
+        "WHERE learner = ? AND world = ? AND decode = ? AND job IN (SELECT key FROM jobs WHERE "
+        "in_study AND status = 'done') GROUP BY ALL", [dt, world, decode]).fetchall()
+    con.close()
+    if not jobs:
+        sys.exit(f"error: no finished {loop_label} job on {world} in {folder}")
+    rows = [{"target": g, "loop_return": [], "loop_performance": [], "loop_gap": [],
+             "dt": [(r[2], r[3]) for r in dt_rows if np.isclose(r[1], g)]} for g in grid]
+    for key, seed, raw in jobs:
+        last = final_round(folder / "jobs" / key)
+        if last is None:
+            print(f"warning: {loop_label} seed {seed}: no saved round in jobs/{key}",
+                  file=sys.stderr)
+            continue
+        config = json.loads(raw)
+        policy = load_policy(last, device="cpu")
+        set_decode(policy, decode)
+        # The seed study/loop_jobs.py gives a checkpoint's sweep of `targets`, so a loop that
+        # had them gets here the figures its own sweep stored.
+        eps = sweep(policy, config["world"]["name"], config["world"].get("params") or {},
+                    np.asarray(grid), episodes, seed=seed + 2, record_trajectories=False)
+        for row in rows:
+            at = eps.targets == row["target"]
+            g, p = eps.returns[at], eps.performance[at]
+            row["loop_return"].append(float(g.mean()))
+            row["loop_performance"].append(float(p.mean()))
+            row["loop_gap"].append(float((g - p).mean()))
+        print(f"{loop_label} seed {seed}: {last.name} swept", file=sys.stderr)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
@@ -52,51 +102,16 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=100, help="episodes per target and seed")
     ap.add_argument("--decode", default="sample", choices=DECODES)
     a = ap.parse_args()
-    store = a.folder / "results.duckdb"
-    if not store.exists():
-        sys.exit(f"error: {store} does not exist (is {a.folder} a study folder?)")
-    con = duckdb.connect(str(store), read_only=True)
-    study = json.loads(con.execute("SELECT value FROM study WHERE key = 'config'").fetchone()[0])
-    spec = next((s for s in study["learners"] if s["label"] == a.dt), None)
-    grid = (spec or {}).get("resolved_targets", {}).get(a.world)
-    if not grid:
-        sys.exit(f"error: {a.dt} has no resolved targets on {a.world} in {a.folder}")
-    jobs = con.execute("SELECT key, seed, config FROM jobs WHERE in_study AND status = 'done' "
-                       "AND learner = ? AND world = ? ORDER BY seed", [a.loop, a.world]).fetchall()
-    dt_rows = con.execute(
-        "SELECT seed, knob, avg(\"return\") AS g, avg(performance) AS p FROM episodes "
-        "WHERE learner = ? AND world = ? AND decode = ? AND job IN (SELECT key FROM jobs WHERE "
-        "in_study AND status = 'done') GROUP BY ALL", [a.dt, a.world, a.decode]).fetchall()
-    con.close()
-    if not jobs:
-        sys.exit(f"error: no finished {a.loop} job on {a.world} in {a.folder}")
-    loop: dict[float, dict[str, list[float]]] = {g: {"g": [], "p": [], "gap": []} for g in grid}
-    for key, seed, raw in jobs:
-        folder = final_round(a.folder / "jobs" / key)
-        if folder is None:
-            print(f"warning: {a.loop} seed {seed}: no saved round in jobs/{key}", file=sys.stderr)
-            continue
-        config = json.loads(raw)
-        policy = load_policy(folder, device="cpu")
-        set_decode(policy, a.decode)
-        eps = sweep(policy, config["world"]["name"], config["world"].get("params") or {},
-                    np.asarray(grid), a.episodes, seed=seed + 2, record_trajectories=False)
-        for g in grid:
-            at = eps.targets == g
-            loop[g]["g"].append(float(eps.returns[at].mean()))
-            loop[g]["p"].append(float(eps.performance[at].mean()))
-            loop[g]["gap"].append(float((eps.returns[at] - eps.performance[at]).mean()))
-        print(f"{a.loop} seed {seed}: {folder.name} swept", file=sys.stderr)
-    offline = {g: [(r[2], r[3]) for r in dt_rows if np.isclose(r[1], g)] for g in grid}
-    print(f"{a.world}: {a.loop}'s final model ({len(jobs)} seeds) and {a.dt}, asked for each "
+    rows = steer(a.folder, a.world, a.loop, a.dt, a.episodes, a.decode)
+    seeds = len(rows[0]["loop_return"])
+    print(f"{a.world}: {a.loop}'s final model ({seeds} seeds) and {a.dt}, asked for each "
           f"return of {a.dt}'s grid, {a.decode}d, {a.episodes} episodes per target and seed")
     print("| target | loop return | loop performance | loop gap G − P | DT return | DT gap |")
     print("|---|---|---|---|---|---|")
-    for g in grid:
-        d = offline[g]
-        print(f"| {g:g} | {interval(loop[g]['g'])} | {interval(loop[g]['p'])} | "
-              f"{interval(loop[g]['gap'])} | {interval([x for x, _ in d])} | "
-              f"{interval([x - y for x, y in d])} |")
+    for r in rows:
+        print(f"| {r['target']:g} | {interval(r['loop_return'])} | "
+              f"{interval(r['loop_performance'])} | {interval(r['loop_gap'])} | "
+              f"{interval([g for g, _ in r['dt']])} | {interval([g - p for g, p in r['dt']])} |")
 
 
 if __name__ == "__main__":
