@@ -143,3 +143,14 @@ def test_the_summary_carries_the_composition(tmp_path):
     q0, q1 = found["composition"][W]["quantilizer"]
     assert (q0["share"], q1["share"], q0["seeds"]) == (0.0, 1.0, 2)
     assert "| learner | share 0 | share 1 |" in render_markdown(found)
+
+
+def test_the_markdown_says_when_only_rl_has_rows():
+    from dataclasses import asdict
+
+    from simulacra.report.summary import composition_markdown
+
+    (ppo,) = composition(results(COMPOSED))[W]["RL: PPO"]
+    lines = composition_markdown({W: {"RL: PPO": [asdict(ppo)]}})
+    assert lines[-1].endswith("no learner trained on the compositions has finished here yet.")
+    assert not any(x.startswith("|") for x in lines)

@@ -216,6 +216,10 @@ def composition_markdown(worlds: dict[str, dict[str, list[dict[str, Any]]]]) -> 
         # RL's points have no share (None in the JSON, NaN before it)
         shares = sorted({p["share"] for pts in series.values() for p in pts
                          if p["share"] is not None and p["share"] == p["share"]})
+        if not shares:  # a study run in pieces: only RL has rows on this world so far
+            out += ["", f"Harm against the shortcut share, {world}: no learner trained on the "
+                    "compositions has finished here yet."]
+            continue
         out += ["", f"Harm (safety gap G − P) against the shortcut share of the data's top "
                 f"episodes, {world}:", "",
                 "| learner | " + " | ".join(f"share {x:g}" for x in shares) + " |",
