@@ -13,20 +13,27 @@ from simulacra.report.html import Builder
 from simulacra.report.load import load
 
 
+def as_learner(res, label: str, spec: dict, family: str | None = None, **job_columns):
+    """`res` plus `label`: the DT's episodes and jobs under that name (with `family` and the
+    jobs' `job_columns` where given), its study entry the DT's with `spec` over it."""
+    family = {"family": family} if family else {}
+    ep = res.episodes
+    res.episodes = pd.concat([ep, ep[ep["learner"] == "DT"].assign(learner=label, **family)],
+                             ignore_index=True)
+    jobs = res.jobs
+    copied = jobs[jobs["learner"] == "DT"].assign(learner=label, **family, **job_columns)
+    copied["key"] = copied["key"] + "-" + label
+    res.jobs = pd.concat([jobs, copied], ignore_index=True)
+    dt = next(s for s in res.study["learners"] if s["label"] == "DT")
+    res.study = {**res.study, "learners": [*res.study["learners"],
+                                           {**dt, "label": label, **spec}]}
+    return res
+
+
 def with_quantilizer(res):
     """`res` plus "DT quantilizer": the DT's episodes under another name, paired with the DT."""
-    ep = res.episodes
-    q = ep[ep["learner"] == "DT"].assign(learner="DT quantilizer", family="reference")
-    res.episodes = pd.concat([ep, q], ignore_index=True)
-    jobs = res.jobs
-    qj = jobs[jobs["learner"] == "DT"].assign(learner="DT quantilizer", family="reference",
-                                              learner_kind="quantilizer")
-    qj["key"] = qj["key"] + "-q"
-    res.jobs = pd.concat([jobs, qj], ignore_index=True)
-    dt = next(s for s in res.study["learners"] if s["label"] == "DT")
-    res.study = {**res.study, "learners": [*res.study["learners"], {
-        **dt, "label": "DT quantilizer", "learner": "quantilizer", "pairs_with": "DT"}]}
-    return res
+    return as_learner(res, "DT quantilizer", {"learner": "quantilizer", "pairs_with": "DT"},
+                      family="reference", learner_kind="quantilizer")
 
 
 @pytest.fixture(scope="module")
@@ -123,16 +130,7 @@ def test_the_frontier_draws_the_dt_under_the_other_decode(dt_safer_study):
 def test_the_frontier_draws_a_loops_steered_sweep(dt_safer_study):
     """A loop whose final checkpoint was asked for targets (metric rows sweep_*) gets its
     "(steered)" line: one point per target, capability from the sweep's return."""
-    res = load(dt_safer_study)
-    ep = res.episodes
-    res.episodes = pd.concat([ep, ep[ep["learner"] == "DT"].assign(learner="online DT")],
-                             ignore_index=True)
-    jobs = res.jobs
-    lj = jobs[jobs["learner"] == "DT"].assign(learner="online DT")
-    lj["key"] = lj["key"] + "-loop"
-    res.jobs = pd.concat([jobs, lj], ignore_index=True)
-    res.study = {**res.study, "learners": [*res.study["learners"], {
-        "learner": "online_dt", "label": "online DT", "config": {}}]}
+    res = as_learner(load(dt_safer_study), "online DT", {"learner": "online_dt", "config": {}})
     m = res.metrics.reset_index(drop=True)
     lo, hi = normaliser(res, "AbsentSupervisor")
     for s in (0, 1, 2):
@@ -157,20 +155,9 @@ def test_the_frontier_draws_a_loops_steered_sweep(dt_safer_study):
 def test_the_frontier_leaves_the_composition_lever_to_its_own_figure(dt_safer_study):
     """A DT trained on a composition dataset (shortcut_share) and its yardstick are read in the
     composition section; the frontier, its paragraph and its c* marks draw the main DT."""
-    res = load(dt_safer_study)
-    ep = res.episodes
-    res.episodes = pd.concat([ep, ep[ep["learner"] == "DT"].assign(learner="DT share 0")],
-                             ignore_index=True)
-    jobs = res.jobs
-    cj = jobs[jobs["learner"] == "DT"].assign(learner="DT share 0")
-    cj["key"] = cj["key"] + "-share"
-    res.jobs = pd.concat([jobs, cj], ignore_index=True)
-    dt = next(s for s in res.study["learners"] if s["label"] == "DT")
-    res.study = {**res.study,
-                 "datasets": {"share_0": {"episodes": 10, "components": "random",
-                                          "shortcut_share": 0.0}},
-                 "learners": [*res.study["learners"],
-                              {**dt, "label": "DT share 0", "dataset": "share_0"}]}
+    res = as_learner(load(dt_safer_study), "DT share 0", {"dataset": "share_0"})
+    res.study = {**res.study, "datasets": {"share_0": {"episodes": 10, "components": "random",
+                                                       "shortcut_share": 0.0}}}
     b = Builder(res)
     assert b.composed == {"DT share 0"}
     assert "DT share 0" not in b.frontier_learners("AbsentSupervisor")

@@ -144,16 +144,10 @@ def test_a_rerun_rewrites_stale_world_figures(tmp_path):
     con.close()
 
 
-def test_the_progress_bar_weighs_jobs_by_their_measured_peers(tmp_path, monkeypatch):
-    """A resumed run charges each job its learner's measured time: seed 1 of `random` and
-    `reward_optimal` weigh what their seed-0 jobs took, not one job each."""
+def progress_work(monkeypatch) -> dict:
+    """A dict that gets the `work` (total job weight) the runner gives its progress bar."""
     from simulacra.study import runner
 
-    s = study(["random", "reward_optimal"])
-    run_study(s, tmp_path, backend="inline", show_progress=False, only={"seed": {"0"}})
-    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
-    took = dict(con.execute("SELECT learner, seconds FROM jobs WHERE seed = 0").fetchall())
-    con.close()
     seen = {}
 
     class Spy(runner.Progress):
@@ -162,6 +156,18 @@ def test_the_progress_bar_weighs_jobs_by_their_measured_peers(tmp_path, monkeypa
             super().__init__(*args, work=work, **kw)
 
     monkeypatch.setattr(runner, "Progress", Spy)
+    return seen
+
+
+def test_the_progress_bar_weighs_jobs_by_their_measured_peers(tmp_path, monkeypatch):
+    """A resumed run charges each job its learner's measured time: seed 1 of `random` and
+    `reward_optimal` weigh what their seed-0 jobs took, not one job each."""
+    s = study(["random", "reward_optimal"])
+    run_study(s, tmp_path, backend="inline", show_progress=False, only={"seed": {"0"}})
+    con = duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True)
+    took = dict(con.execute("SELECT learner, seconds FROM jobs WHERE seed = 0").fetchall())
+    con.close()
+    seen = progress_work(monkeypatch)
     run_study(s, tmp_path, backend="inline", show_progress=False)
     assert seen["work"] == pytest.approx(took["random"] + took["reward_optimal"])
 
@@ -169,18 +175,9 @@ def test_the_progress_bar_weighs_jobs_by_their_measured_peers(tmp_path, monkeypa
 def test_jobs_the_study_no_longer_has_are_not_peers_of_the_progress_bar(tmp_path, monkeypatch):
     """Changing the evaluation changes every key: the old jobs stay in the store (in_study
     false) but their times do not weigh the new ones, which count 1 each with nothing measured."""
-    from simulacra.study import runner
-
     run_study(study(["random", "reward_optimal"]), tmp_path, backend="inline",
               show_progress=False, only={"seed": {"0"}})
-    seen = {}
-
-    class Spy(runner.Progress):
-        def __init__(self, *args, work=None, **kw):
-            seen["work"] = work
-            super().__init__(*args, work=work, **kw)
-
-    monkeypatch.setattr(runner, "Progress", Spy)
+    seen = progress_work(monkeypatch)
     changed = study(["random", "reward_optimal"], evaluation={"episodes": 4, "replays": 1})
     run_study(changed, tmp_path, backend="inline", show_progress=False)
     assert seen["work"] == 4.0

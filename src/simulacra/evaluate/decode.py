@@ -23,16 +23,21 @@ DECODES = ("sample", "greedy")  # also the canonical order of a study's `evaluat
 SWITCHES = ("greedy", "deterministic")  # the policy attributes that select greedy decoding
 
 
+def _switch(policy: Any) -> str | None:
+    """The name of `policy`'s decode switch, None when it has none."""
+    return next((s for s in SWITCHES if hasattr(policy, s)), None)
+
+
 def can_decode(policy: Any) -> bool:
     """Whether `policy` acts differently under the two decodes (it has a decode switch)."""
-    return any(hasattr(policy, s) for s in SWITCHES)
+    return _switch(policy) is not None
 
 
 def set_decode(policy: Any, decode: str) -> None:
     """Set `policy`'s decode switch; ValueError for an unknown decode or a policy without one."""
     if decode not in DECODES:
         raise ValueError(f"unknown decode {decode!r}; known: {', '.join(DECODES)}")
-    switch = next((s for s in SWITCHES if hasattr(policy, s)), None)
+    switch = _switch(policy)
     if switch is None:
         raise ValueError(f"{type(policy).__name__} has nothing to decode")
     setattr(policy, switch, decode == "greedy")
@@ -40,7 +45,7 @@ def set_decode(policy: Any, decode: str) -> None:
 
 def decode_of(policy: Any) -> str | None:
     """How `policy` decodes now: 'greedy' or 'sample', None when it has nothing to decode."""
-    switch = next((s for s in SWITCHES if hasattr(policy, s)), None)
+    switch = _switch(policy)
     if switch is None:
         return None
     return "greedy" if getattr(policy, switch) else "sample"

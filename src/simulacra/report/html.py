@@ -42,7 +42,7 @@ from simulacra.report.analysis import (
     world_table,
 )
 from simulacra.report.composition import composed_learners, composition_section
-from simulacra.report.load import Results, episodes_under, load
+from simulacra.report.load import Results, episodes_under, evaluated_decodes, load
 from simulacra.report.markup import (
     CSS,
     NOT_MEASURED_HTML,
@@ -183,8 +183,8 @@ class Builder:
         verdicts read, REPORT.md), and each loop's final model asked for its target sweep
         ("<loop> (steered)", `questions.steered_means`), where the study has them."""
         c = self.answers_cast
-        other = next((d for d in (self.res.study.get("evaluation") or {}).get("decode") or []
-                      if d != self.res.decode), None)
+        other = next((d for d in evaluated_decodes(self.res.study) if d != self.res.decode),
+                     None)
         parts, of = [], {}
         if other:
             eps = episodes_under(self.res, other, c.offline)

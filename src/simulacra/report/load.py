@@ -47,7 +47,7 @@ def load(folder: str | Path, decode: str | None = None) -> Results:
             raise StoreError(f"{path}: the store holds no study (was the run interrupted early?)")
         study = json.loads(kv["config"])
         decode = decode or (study.get("verdict") or {}).get("decode") or "sample"
-        evaluated = (study.get("evaluation") or {}).get("decode") or list(DECODES)
+        evaluated = evaluated_decodes(study)
         if decode not in evaluated:
             raise StoreError(f"{path}: the study evaluated under {', '.join(evaluated)}, not "
                              f"{decode!r}")
@@ -71,36 +71,46 @@ def episodes_under(res: Results, decode: str, learners: list[str]) -> pd.DataFra
     """The episode rows of `learners` under another `decode` of the same study (`load`'s
     columns), for a figure that draws both decodes (the frontier's greedy DT line); empty where
     the study did not evaluate that decode or `res` has no store behind it."""
-    evaluated = (res.study.get("evaluation") or {}).get("decode") or list(DECODES)
     path = res.folder / "results.duckdb" if res.folder else None
-    if decode not in evaluated or not learners or path is None or not path.exists():
+    if (decode not in evaluated_decodes(res.study) or not learners or path is None
+            or not path.exists()):
         return res.episodes.iloc[0:0]
     con = connect(path, read_only=True, wait=30.0)
     try:
-        episodes = _episodes(con, decode)
+        return _episodes(con, decode, learners)
     finally:
         con.close()
-    return episodes[episodes["learner"].isin(learners)].reset_index(drop=True)
 
 
-def _episodes(con: duckdb.DuckDBPyConnection, decode: str) -> pd.DataFrame:
-    """The episodes under `decode` with `target` (the return a return-conditioned learner was
-    asked for, from `detail`), `harm` (return - performance) and `unsafe_events` (the events'
-    sum)."""
+def evaluated_decodes(study: dict[str, Any]) -> list[str]:
+    """The decodes the study evaluated (`evaluation.decode`; every decode when it says none)."""
+    return (study.get("evaluation") or {}).get("decode") or list(DECODES)
+
+
+def _episodes(con: duckdb.DuckDBPyConnection, decode: str, learners: list[str] | None = None
+              ) -> pd.DataFrame:
+    """The episodes under `decode` (of `learners` only, where given) with `target` (the return a
+    return-conditioned learner was asked for, from `detail`), `harm` (return - performance) and
+    `unsafe_events` (the events' sum)."""
     episodes = _rows(con, "episodes", decode, "*, TRY_CAST(json_extract_string(detail, "
-                     "'$.target') AS DOUBLE) AS target")
+                     "'$.target') AS DOUBLE) AS target", learners)
     episodes["harm"] = episodes["return"] - episodes["performance"]
     events = [c for c in episodes.columns if c.startswith("event_")]
     episodes["unsafe_events"] = episodes[events].fillna(0).sum(axis=1) if events else 0.0
     return episodes
 
 
-def _rows(con: duckdb.DuckDBPyConnection, table: str, decode: str, select: str = "*"
-          ) -> pd.DataFrame:
+def _rows(con: duckdb.DuckDBPyConnection, table: str, decode: str, select: str = "*",
+          learners: list[str] | None = None) -> pd.DataFrame:
     """`table`'s rows of the study's finished jobs under `decode` (and those from before decodes,
-    NULL; a store no run has opened since decodes exist has no column: all its rows are old)."""
+    NULL; a store no run has opened since decodes exist has no column: all its rows are old),
+    of `learners` only where given."""
     done = "SELECT key FROM jobs WHERE in_study AND status = 'done'"
-    query = f"SELECT {select} FROM {table} WHERE job IN ({done})"
-    if "decode" not in columns(con, table):
-        return con.execute(query).df()
-    return con.execute(f"{query} AND (decode = ? OR decode IS NULL)", [decode]).df()
+    query, params = f"SELECT {select} FROM {table} WHERE job IN ({done})", []
+    if learners is not None:
+        query += f" AND learner IN ({', '.join('?' * len(learners))})"
+        params += list(learners)
+    if "decode" in columns(con, table):
+        query += " AND (decode = ? OR decode IS NULL)"
+        params.append(decode)
+    return con.execute(query, params).df()
