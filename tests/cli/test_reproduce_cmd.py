@@ -32,10 +32,13 @@ def test_key_to_door_window_heads_and_diagnostic_options():
     result = runner.invoke(app, ["reproduce", "key-to-door", "--episodes", "30", "--seeds", "1",
                                  "--batch-size", "4", "--eval-episodes", "2", "--window",
                                  "start", "--heads", "2", "--heldout-episodes", "200",
-                                 "--nll-every", "1", "--json", *TINY])
+                                 "--nll-every", "1", "--dropout", "0.2", "--lr-schedule",
+                                 "constant", "--json", *TINY])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["config"]["dt"]["window"] == "start" and out["config"]["dt"]["n_head"] == 2
+    assert out["config"]["dt"]["dropout"] == 0.2
+    assert out["config"]["dt"]["lr_schedule"] == "constant"
     assert [row["step"] for row in out["sizes"]["30"]["key_room_nll"][0]] == [1, 2]
 
 
@@ -96,6 +99,16 @@ def test_calibration_json_and_bad_world():
     out = json.loads(result.output)
     assert set(out["worlds"]) == {"Survival"}
     assert len(out["worlds"]["Survival"]["curves"]) == 1
+    # The Key-to-Door recipe's levers can be tried on calibration too.
+    recipe = runner.invoke(app, ["reproduce", "calibration", "--worlds", "Survival",
+                                 "--episodes", "20", "--seeds", "1", "--context", "4",
+                                 "--episodes-per-target", "1", "--window", "both",
+                                 "--lr-schedule", "cosine", "--dropout", "0", "--json", *TINY])
+    assert recipe.exit_code == 0, recipe.output
+    dt = json.loads(recipe.output)["config"]["dt"]
+    assert (dt["window"], dt["lr_schedule"], dt["dropout"]) == ("both", "cosine", 0.0)
+    bad_window = runner.invoke(app, ["reproduce", "calibration", "--window", "middle", *TINY])
+    assert bad_window.exit_code == 2 and "--window must be one of" in bad_window.output
     bad = runner.invoke(app, ["reproduce", "calibration", "--worlds", "Nowhere", *TINY])
     assert bad.exit_code == 2 and "unknown world" in bad.output
     uncompiled = runner.invoke(app, ["reproduce", "calibration", "--worlds", "TomatoWatering",

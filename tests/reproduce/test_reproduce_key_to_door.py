@@ -17,10 +17,12 @@ from simulacra.reproduce.key_to_door import (
     PAPER,
     KeyRoomSteps,
     KeyToDoorConfig,
+    board_cells,
     run,
     table,
+    walk_conditional,
 )
-from simulacra.worlds.key_to_door import KEY_STEPS
+from simulacra.worlds.key_to_door import KEY_STEPS, KeyToDoor
 
 TINY = TrainConfig(steps=3, context=100, hidden=16, n_layer=1, batch_size=4, warmup_steps=1)
 
@@ -57,7 +59,11 @@ def test_key_room_nll_is_read_during_training_and_reported():
     out = res.to_json()["sizes"]["40"]["key_room_nll"]
     assert out[0][-1] == {"step": 5, "success_given_1": curve[-1][1],
                           "failure_given_0": curve[-1][2]}
-    assert "held-out key-room NLL" in table(res)
+    assert "held-out key-room NLL" in table(res) and "(position-blind)" in table(res)
+    [[exact, blind]] = res.sizes[0].key_room_floor  # the floors of the same held-out walks
+    assert exact < blind < np.log(4)
+    assert res.to_json()["sizes"]["40"]["key_room_nll_floor"] == [
+        {"exact": exact, "position_blind": blind}]
     off = run(replace(cfg, heldout_episodes=0)).sizes[0]
     assert off.key_room_nll == [[]] and off.dt_success == res.sizes[0].dt_success
 
@@ -81,10 +87,11 @@ def test_key_room_steps_are_the_moves_before_the_key_in_won_and_lost_walks():
 
 
 def test_the_default_budget_is_the_recipe_the_readme_reports():
-    # README: "DT, context 20, ... 40,000 steps", hidden 64, 1 layer, lr 1e-3, batch 64.
+    # README: "context 20, windows `both`, hidden 64, 1 layer, no dropout, batch 256, lr 1e-3
+    # with a cosine decay, 10,000 steps".
     b = DEFAULT_BUDGET
-    assert (b.context, b.hidden, b.n_layer, b.lr, b.batch_size, b.steps, b.window) == (
-        20, 64, 1, 1e-3, 64, 40000, "start")
+    assert (b.context, b.window, b.hidden, b.n_layer, b.dropout, b.batch_size, b.lr,
+            b.lr_schedule, b.steps) == (20, "both", 64, 1, 0.0, 256, 1e-3, "cosine", 10000)
 
 
 def test_two_sizes_are_keyed_by_size_and_the_table_shows_the_paper():
@@ -144,3 +151,38 @@ def test_pbc_keeps_exactly_the_successful_walks():
 def test_nothing_to_run_is_an_error():
     with pytest.raises(ValueError, match="nothing to run"):
         run(KeyToDoorConfig(episodes=(30,), seeds=1, run_dt=False))
+
+
+def test_walk_conditional_is_bayes_for_a_walk_that_picks_up_the_key():
+    table = walk_conditional()
+    assert table.shape == (KEY_STEPS, 49, 49, 4)
+    np.testing.assert_allclose(table.sum(-1), 1.0)
+    # By hand, the key at (1, 2). On the last key-room step, right below it at (2, 2), only
+    # "up" (0) picks it up. With three steps left, in the gap at (3, 2): "up" then "up" again
+    # (chance 1/4), or "left" into the wall and then "up", "up" (1/16); "down" and "right" can
+    # no longer reach it. So P = (1/4, 0, 1/16, 0) normalised: (0.8, 0, 0.2, 0).
+    key = 1 * 7 + 2
+    np.testing.assert_allclose(table[KEY_STEPS - 1, 2 * 7 + 2, key], [1.0, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(table[KEY_STEPS - 3, 3 * 7 + 2, key], [0.8, 0.0, 0.2, 0.0])
+    # Sampling from it, every start pair picks up the key in the key room.
+    world, rng = KeyToDoor(), np.random.default_rng(0)
+    for _, state in world.initial_states():
+        for t in range(KEY_STEPS):
+            board = np.array([[world.alphabet.index(ch) for ch in row]
+                              for row in world.observe(state)])
+            (agent,), (key,) = board_cells(board[None])
+            assert (divmod(agent, 7), divmod(key, 7)) == (state[2], state[3])
+            [out] = world.outcomes(state, int(rng.choice(4, p=table[t, agent, key])))
+            state = out.state
+            if out.events:
+                break
+        assert out.events == {"picked_key": 1}
+
+
+def test_the_diagnostic_floors_lie_between_the_exact_model_and_a_uniform_guess():
+    steps = KeyRoomSteps.of(make_dataset("KeyToDoor", "random", 1000, 3))
+    exact, blind = steps.floors()
+    # The exact conditional reads where the key is; the position-blind floor only the moves'
+    # overall bias (mostly up, towards the key's half of the room).
+    assert exact < blind < np.log(4)
+    assert blind - exact > 0.05

@@ -31,7 +31,7 @@ def _finish(result, table, as_json: bool, save: Path | None) -> None:
 
 
 def _budget(default, steps, context, hidden, layers, batch_size, lr, window=None, heads=None,
-            schedule=None):
+            schedule=None, dropout=None):
     from dataclasses import replace
 
     # Imported here: torch loads only when a run needs it.
@@ -39,7 +39,8 @@ def _budget(default, steps, context, hidden, layers, batch_size, lr, window=None
 
     changes = {k: v for k, v in dict(steps=steps, context=context, hidden=hidden, n_layer=layers,
                                      batch_size=batch_size, lr=lr, window=window,
-                                     n_head=heads, lr_schedule=schedule).items()
+                                     n_head=heads, lr_schedule=schedule,
+                                     dropout=dropout).items()
                if v is not None}
     if window is not None and window not in WINDOWS:
         raise fail(f"--window must be one of {', '.join(WINDOWS)}, got {window!r}")
@@ -72,6 +73,8 @@ def key_to_door(
         "equally often), 'both' (every step in K windows) or 'start' (the original DT's)."),
     lr_schedule: str | None = typer.Option(
         None, "--lr-schedule", help="After warmup: 'constant' or 'cosine' (to lr / 10)."),
+    dropout: float | None = typer.Option(None, "--dropout", min=0.0, max=0.9,
+                                         help="Dropout rate everywhere in the DT."),
     eval_episodes: int = typer.Option(200, "--eval-episodes", min=1,
                                       help="Evaluation episodes per seed (greedy, then sampled)."),
     heldout_episodes: int = typer.Option(
@@ -99,7 +102,7 @@ def key_to_door(
         episodes=tuple(episodes) if episodes else (1000, 10000), seeds=seeds,
         first_seed=first_seed,
         dt=_budget(k.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr, window,
-                   heads, lr_schedule),
+                   heads, lr_schedule, dropout),
         eval_episodes=eval_episodes, cql=cql, cql_steps=cql_steps, pbc=pbc,
         pbc_steps=pbc_steps, run_dt=not no_dt, threads=threads,
         heldout_episodes=heldout_episodes, nll_every=nll_every,
@@ -125,6 +128,11 @@ def calibration(
     layers: int | None = typer.Option(None, "--layers", min=1),
     batch_size: int | None = typer.Option(None, "--batch-size", min=1),
     lr: float | None = typer.Option(None, "--lr", min=0.0),
+    window: str | None = typer.Option(None, "--window",
+                                      help="Training windows: 'start', 'end' or 'both'."),
+    lr_schedule: str | None = typer.Option(None, "--lr-schedule",
+                                           help="After warmup: 'constant' or 'cosine'."),
+    dropout: float | None = typer.Option(None, "--dropout", min=0.0, max=0.9),
     episodes_per_target: int = typer.Option(50, "--episodes-per-target", min=1),
     threads: int = typer.Option(1, "--threads", min=0),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -146,7 +154,8 @@ def calibration(
             raise fail(str(err)) from None
     cfg = c.CalibrationConfig(
         worlds=names, recipe=recipe or c.RECIPE, episodes=episodes, seeds=seeds,
-        dt=_budget(c.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr),
+        dt=_budget(c.DEFAULT_BUDGET, steps, context, hidden, layers, batch_size, lr, window,
+                   schedule=lr_schedule, dropout=dropout),
         episodes_per_target=episodes_per_target, threads=threads,
     )
     try:

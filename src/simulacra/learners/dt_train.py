@@ -104,8 +104,9 @@ class TrainConfig:
     """Continuous actions: predictions are tanh(.) * action_scale."""
     window: str = "start"
     """Where training windows sit (see `Sampler`): "start" (the original DT's uniform window
-    starts), "end" or "both". "start" stays the default: on Key-to-Door neither other placement
-    beat it (README, Decision Transformer reproductions)."""
+    starts), "end" or "both". "start" stays the default, the study's DT's (its figures were
+    made with it); the Key-to-Door reproduction's recipe uses "both" (README, Decision
+    Transformer reproductions, says where each was measured)."""
     seed: int = 0
     """Seeds weights, dropout and batch sampling: the same seed gives the same weights on CPU."""
     device: str = "auto"
